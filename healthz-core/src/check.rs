@@ -1,0 +1,214 @@
+//! What a probe returns: [`Check`], and the conversions into it ([`IntoCheck`]).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use crate::Status;
+
+/// The result of one probe run: a [`Status`], an optional output message and an optional
+/// observed value.
+///
+/// A probe may return `Check` directly when it wants to say more than pass or fail:
+///
+/// ```
+/// use healthz_core::{Check, Status};
+///
+/// fn lag(seconds: f64) -> Check {
+///     match seconds {
+///         s if s < 60.0 => Check::pass(),
+///         s if s < 600.0 => Check::warn("index is behind"),
+///         _ => Check::fail("index is far behind"),
+///     }
+///     .observed(seconds, "s")
+/// }
+///
+/// let check = lag(180.0);
+/// assert_eq!(check.status(), Status::Warn);
+/// assert_eq!(check.output(), Some("index is behind"));
+/// assert_eq!(check.observed_value(), Some(180.0));
+/// assert_eq!(check.observed_unit(), Some("s"));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Check {
+    status: Status,
+    output: Option<Cow<'static, str>>,
+    observed: Option<Observed>,
+}
+
+/// An observed value and its unit.
+pub(crate) type Observed = (f64, Cow<'static, str>);
+
+impl Check {
+    /// A passing check.
+    pub const fn pass() -> Self {
+        Check {
+            status: Status::Pass,
+            output: None,
+            observed: None,
+        }
+    }
+
+    /// A check that passes with a concern: reported as `warn`, still served with HTTP 200.
+    pub fn warn(output: impl Into<Cow<'static, str>>) -> Self {
+        Check {
+            status: Status::Warn,
+            output: Some(output.into()),
+            observed: None,
+        }
+    }
+
+    /// A failing check with the reason.
+    pub fn fail(output: impl Into<Cow<'static, str>>) -> Self {
+        Check {
+            status: Status::Fail,
+            output: Some(output.into()),
+            observed: None,
+        }
+    }
+
+    /// A check with the given status and output.
+    ///
+    /// ```
+    /// use healthz_core::{Check, Status};
+    /// assert_eq!(Check::new(Status::Fail, "down"), Check::fail("down"));
+    /// ```
+    pub fn new(status: Status, output: impl Into<Cow<'static, str>>) -> Self {
+        Check {
+            status,
+            output: Some(output.into()),
+            observed: None,
+        }
+    }
+
+    /// Attaches an observed value and its unit (`observedValue` / `observedUnit` in
+    /// `application/health+json`), for example a latency in `"ms"` or a lag in `"s"`.
+    ///
+    /// Without one, healthz reports the probe's own run time in milliseconds.
+    #[must_use]
+    pub fn observed(mut self, value: f64, unit: impl Into<Cow<'static, str>>) -> Self {
+        self.observed = Some((value, unit.into()));
+        self
+    }
+
+    /// Replaces the output message.
+    #[must_use]
+    pub fn with_output(mut self, output: impl Into<Cow<'static, str>>) -> Self {
+        self.output = Some(output.into());
+        self
+    }
+
+    /// The status.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// The output message, if any.
+    pub fn output(&self) -> Option<&str> {
+        self.output.as_deref()
+    }
+
+    /// The observed value, if one was attached.
+    pub fn observed_value(&self) -> Option<f64> {
+        self.observed.as_ref().map(|(v, _)| *v)
+    }
+
+    /// The unit of the observed value, if one was attached.
+    pub fn observed_unit(&self) -> Option<&str> {
+        self.observed.as_ref().map(|(_, u)| &**u)
+    }
+
+    pub(crate) fn into_parts(self) -> (Status, Option<Cow<'static, str>>, Option<Observed>) {
+        (self.status, self.output, self.observed)
+    }
+}
+
+impl Default for Check {
+    fn default() -> Self {
+        Check::pass()
+    }
+}
+
+/// Conversion of a probe's return value into a [`Check`].
+///
+/// Implemented for `()` (always passes), `bool` (`false` fails), [`Check`] itself, and
+/// `Result<T, E>` for any `E: Display` (`Err` fails with the error's message). Implement it for
+/// your own type to return that type from a probe.
+///
+/// ```
+/// use healthz_core::{Check, IntoCheck, Status};
+///
+/// assert_eq!(().into_check().status(), Status::Pass);
+/// assert_eq!(false.into_check().status(), Status::Fail);
+/// let err: Result<(), String> = Err("connection refused".into());
+/// assert_eq!(err.into_check().output(), Some("connection refused"));
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a supported health probe return type",
+    label = "unsupported return type",
+    note = "a probe may return `()`, `bool`, `Check`, or `Result<T, E>` where `E: Display`",
+    note = "or implement `IntoCheck` for `{Self}`"
+)]
+pub trait IntoCheck {
+    /// Converts the value.
+    fn into_check(self) -> Check;
+}
+
+impl IntoCheck for Check {
+    fn into_check(self) -> Check {
+        self
+    }
+}
+
+impl IntoCheck for () {
+    fn into_check(self) -> Check {
+        Check::pass()
+    }
+}
+
+impl IntoCheck for bool {
+    fn into_check(self) -> Check {
+        if self {
+            Check::pass()
+        } else {
+            Check::fail("probe returned false")
+        }
+    }
+}
+
+impl<T, E: fmt::Display> IntoCheck for Result<T, E> {
+    fn into_check(self) -> Check {
+        match self {
+            Ok(_) => Check::pass(),
+            Err(e) => Check::fail(e.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversions() {
+        assert_eq!(().into_check(), Check::pass());
+        assert_eq!(true.into_check(), Check::pass());
+        assert_eq!(false.into_check(), Check::fail("probe returned false"));
+        assert_eq!(Ok::<u8, String>(1).into_check(), Check::pass());
+        assert_eq!(
+            Err::<(), _>(std::io::Error::other("disk on fire")).into_check(),
+            Check::fail("disk on fire")
+        );
+        let c = Check::warn("slow").observed(3.5, "ms");
+        assert_eq!(c.clone().into_check(), c);
+    }
+
+    #[test]
+    fn builders() {
+        let c = Check::pass().with_output("fine").observed(1.0, "rows");
+        assert_eq!(c.status(), Status::Pass);
+        assert_eq!(c.output(), Some("fine"));
+        assert_eq!(c.observed_value(), Some(1.0));
+        assert_eq!(c.observed_unit(), Some("rows"));
+        assert_eq!(Check::default(), Check::pass());
+    }
+}

@@ -1,0 +1,94 @@
+//! The runtime of [healthz](https://github.com/healthz-rs/healthz): probe registry, concurrent
+//! evaluation with timeouts, caches, single flight and panic isolation, and reports in
+//! `application/health+json`. It knows no web framework: `healthz-actix` serves it over HTTP,
+//! and any other server can call [`Health::check`] and render the [`Report`].
+//!
+//! ```
+//! use healthz_core::{readiness, Health, Kind, Status};
+//!
+//! #[derive(Debug)]
+//! struct Database;
+//! impl Database {
+//!     async fn ping(&self) -> Result<(), std::io::Error> { Ok(()) }
+//! }
+//!
+//! #[readiness(timeout = "200ms", cache = "5s")]
+//! async fn database(db: &Database) -> Result<(), std::io::Error> {
+//!     db.ping().await
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), healthz_core::BuildError> {
+//! let health = Health::builder().state(Database).build()?;
+//! let report = health.check(Kind::Readiness).await;
+//! assert_eq!(report.status(), Status::Pass);
+//! assert!(report.check("database").is_some());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Panics and `panic = "abort"`
+//!
+//! A panicking probe is reported as failed with the panic's message, and the service runs on.
+//! This relies on unwinding: under `panic = "abort"` a panicking probe aborts the process like
+//! any other panic. The default panic hook still prints the panic to stderr.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+// Lets `#[readiness]` expansions name `::healthz_core` inside this crate's own tests.
+#[allow(unused_extern_crates)]
+extern crate self as healthz_core;
+
+mod builder;
+mod check;
+mod health;
+mod kind;
+mod observe;
+mod options;
+mod poller;
+mod probe;
+mod redact;
+mod report;
+mod slot;
+mod state;
+mod status;
+
+pub use builder::{BuildError, HealthBuilder, MAX_NAME_LEN, ProbeRef, Problem};
+pub use check::{Check, IntoCheck};
+pub use health::{Health, ProbeInfo};
+pub use kind::{Kind, ParseKindError};
+pub use observe::{Observer, Outcome, RunEvent, StatusChange};
+pub use options::{DEFAULT_TIMEOUT, ProbeOptions};
+pub use probe::{AsyncRun, BlockingRun, BoxFuture, Location, ProbeDef, Run};
+pub use redact::redact;
+pub use report::{CheckResult, Detail, MAX_OUTPUT_BYTES, Report, Scope};
+pub use state::{MissingState, ProbeState, StateKey, StateMap};
+pub use status::Status;
+
+#[cfg(feature = "macros")]
+#[doc(inline)]
+pub use healthz_macros::{liveness, readiness, startup};
+
+/// Not public API: the paths that `#[liveness]`, `#[readiness]` and `#[startup]` expansions use.
+/// Anything here may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use ::core::column;
+    pub use ::core::concat;
+    pub use ::core::file;
+    pub use ::core::line;
+    pub use ::core::module_path;
+    pub use ::core::option::Option;
+    pub use ::core::result::Result::{self, Ok};
+    pub use ::core::time::Duration;
+    pub use ::inventory;
+    pub use ::std::boxed::Box;
+
+    pub use crate::{
+        BoxFuture, Check, IntoCheck, Kind, Location, MissingState, ProbeDef, ProbeOptions,
+        ProbeState, Run, StateKey, StateMap,
+    };
+
+    /// Checks, at the span of a probe argument's type, that the type can be probe state.
+    pub const fn assert_state<T: ProbeState>() {}
+}

@@ -1,0 +1,164 @@
+//! Probe definitions: the static registrations the attributes generate ([`ProbeDef`]) and the
+//! run-time form every probe takes inside a [`Health`](crate::Health).
+
+use std::borrow::Cow;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::{Check, Kind, MissingState, ProbeOptions, StateKey, StateMap};
+
+/// A boxed, sendable future, as probes return it.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The generated caller of an `async fn` probe: looks up the state it needs, then returns the
+/// probe's future.
+pub type AsyncRun = for<'a> fn(&'a StateMap) -> Result<BoxFuture<'a, Check>, MissingState>;
+
+/// The generated caller of a `blocking = true` probe; it runs on Tokio's blocking pool.
+pub type BlockingRun = fn(&StateMap) -> Result<Check, MissingState>;
+
+/// How a registered probe is called.
+#[derive(Clone, Copy)]
+pub enum Run {
+    /// An `async fn`, polled on the runtime and cancelled at its timeout.
+    Async(AsyncRun),
+    /// A synchronous fn, run with `spawn_blocking`. It cannot be cancelled: at the timeout it is
+    /// reported as failed, but the thread runs on until the function returns.
+    Blocking(BlockingRun),
+}
+
+impl fmt::Debug for Run {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Run::Async(_) => "Run::Async(..)",
+            Run::Blocking(_) => "Run::Blocking(..)",
+        })
+    }
+}
+
+/// Where a probe was defined: its file, line and column, and the path of its function.
+///
+/// Probes added on the builder get the location of the builder call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// The source file, as `file!()` gives it.
+    pub file: &'static str,
+    /// The line of the probe function (1-based).
+    pub line: u32,
+    /// The column (1-based).
+    pub column: u32,
+    /// The function's path (`my_crate::probes::database`), or empty for a closure.
+    pub function: &'static str,
+}
+
+impl Location {
+    /// The location of the caller of a `#[track_caller]` function.
+    #[track_caller]
+    pub(crate) fn caller() -> Self {
+        let at = std::panic::Location::caller();
+        Location {
+            file: at.file(),
+            line: at.line(),
+            column: at.column(),
+            function: "",
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)?;
+        if !self.function.is_empty() {
+            write!(f, " (`{}`)", self.function)?;
+        }
+        Ok(())
+    }
+}
+
+/// A probe registered by `#[liveness]`, `#[readiness]` or `#[startup]`.
+///
+/// The attributes build these in a `static` and submit them with `inventory`; every
+/// [`Health::builder`](crate::Health::builder) collects them. You do not write one by hand:
+/// use [`HealthBuilder::probe`](crate::HealthBuilder::probe) for probes made at run time.
+#[derive(Debug)]
+pub struct ProbeDef {
+    /// The kind.
+    pub kind: Kind,
+    /// The probe's name, unique within its kind.
+    pub name: &'static str,
+    /// The settings.
+    pub options: ProbeOptions,
+    /// The state types behind the probe's arguments, in order.
+    pub state: &'static [StateKey],
+    /// Where the probe was defined.
+    pub location: Location,
+    /// How to call it.
+    pub run: Run,
+}
+
+inventory::collect!(ProbeDef);
+
+/// A closure probe, as added on the builder.
+pub(crate) type DynRun = Arc<dyn Fn() -> BoxFuture<'static, Check> + Send + Sync>;
+/// A blocking closure probe.
+pub(crate) type DynBlockingRun = Arc<dyn Fn() -> Check + Send + Sync>;
+
+/// The ways a probe can be called, whatever registered it.
+#[derive(Clone)]
+pub(crate) enum Runner {
+    Registered(Run),
+    Closure(DynRun),
+    BlockingClosure(DynBlockingRun),
+}
+
+impl Runner {
+    pub(crate) fn is_blocking(&self) -> bool {
+        matches!(
+            self,
+            Runner::Registered(Run::Blocking(_)) | Runner::BlockingClosure(_)
+        )
+    }
+}
+
+/// One probe inside a `Health`: what the registry and the builder both produce.
+pub(crate) struct ProbeSpec {
+    pub(crate) kind: Kind,
+    pub(crate) name: Cow<'static, str>,
+    pub(crate) options: ProbeOptions,
+    pub(crate) state: &'static [StateKey],
+    pub(crate) location: Location,
+    pub(crate) runner: Runner,
+}
+
+impl ProbeSpec {
+    pub(crate) fn from_def(def: &'static ProbeDef) -> Self {
+        ProbeSpec {
+            kind: def.kind,
+            name: Cow::Borrowed(def.name),
+            options: def.options,
+            state: def.state,
+            location: def.location,
+            runner: Runner::Registered(def.run),
+        }
+    }
+}
+
+impl fmt::Debug for ProbeSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Probe")
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("options", &self.options)
+            .field("state", &self.state)
+            .field("location", &self.location)
+            .field("blocking", &self.runner.is_blocking())
+            .finish()
+    }
+}
+
+/// The probes registered by attributes anywhere in the binary.
+pub(crate) fn registered() -> impl Iterator<Item = &'static ProbeDef> {
+    inventory::iter::<ProbeDef>.into_iter()
+}

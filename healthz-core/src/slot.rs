@@ -1,0 +1,550 @@
+//! One probe's run-time state: its latest result, the run in flight, and its thresholds.
+//!
+//! Reads are lock-free (`ArcSwapOption::load`). A read that needs a fresh result joins the run in
+//! flight or starts one; the run is spawned, so it finishes and lands in the cache even when every
+//! caller that waited for it has gone.
+
+use std::borrow::Cow;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use arc_swap::ArcSwapOption;
+use futures_util::FutureExt as _;
+use futures_util::future::{BoxFuture, Shared};
+use tokio::time::Instant;
+use tracing::Instrument as _;
+
+use crate::observe::{Outcome, RunEvent, StatusChange};
+use crate::probe::{ProbeSpec, Run, Runner};
+use crate::{Check, Kind, Observer, StateMap, Status, redact};
+
+/// What one run (or a synthetic result, such as "pending") produced.
+#[derive(Debug)]
+pub(crate) struct Snapshot {
+    /// The status reported for the probe, after thresholds.
+    pub(crate) status: Status,
+    /// The output, credentials redacted.
+    pub(crate) output: Option<Box<str>>,
+    pub(crate) observed: Option<(f64, Cow<'static, str>)>,
+    /// Wall-clock time the run finished, for `time`.
+    pub(crate) time: SystemTime,
+    /// Monotonic time the run finished, for cache and staleness.
+    pub(crate) at: Instant,
+    pub(crate) duration: Duration,
+    /// `None` for synthetic results that no run produced.
+    pub(crate) outcome: Option<Outcome>,
+}
+
+impl Snapshot {
+    pub(crate) fn synthetic(status: Status, output: String) -> Self {
+        Snapshot {
+            status,
+            output: Some(output.into_boxed_str()),
+            observed: None,
+            time: SystemTime::now(),
+            at: Instant::now(),
+            duration: Duration::ZERO,
+            outcome: None,
+        }
+    }
+}
+
+/// Everything a run needs besides its slot.
+pub(crate) struct RunCtx {
+    pub(crate) state: Arc<StateMap>,
+    pub(crate) observers: Vec<Arc<dyn Observer>>,
+}
+
+type Flight = Shared<BoxFuture<'static, Arc<Snapshot>>>;
+
+/// The outcome of a lock-free read.
+pub(crate) enum Read {
+    /// A result that can be served as is.
+    Ready(Arc<Snapshot>),
+    /// Serve this, and refresh in the background (stale-while-revalidate inside `max_stale`).
+    Revalidate(Arc<Snapshot>),
+    /// No servable result: join or start a run and wait for it.
+    Run,
+}
+
+pub(crate) struct Slot {
+    pub(crate) spec: ProbeSpec,
+    latest: ArcSwapOption<Snapshot>,
+    flight: Mutex<Option<(u64, Flight)>>,
+    flights: AtomicU64,
+    history: Mutex<History>,
+    /// For blocking probes: a call is still running on the blocking pool.
+    busy: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Slot")
+            .field("spec", &self.spec)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Slot {
+    pub(crate) fn new(spec: ProbeSpec) -> Self {
+        Slot {
+            spec,
+            latest: ArcSwapOption::empty(),
+            flight: Mutex::new(None),
+            flights: AtomicU64::new(0),
+            history: Mutex::new(History::default()),
+            busy: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    pub(crate) fn kind(&self) -> Kind {
+        self.spec.kind
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.spec.name
+    }
+
+    pub(crate) fn is_polled(&self) -> bool {
+        self.spec.options.interval_duration().is_some()
+    }
+
+    /// The latest result, whatever its age.
+    pub(crate) fn latest(&self) -> Option<Arc<Snapshot>> {
+        self.latest.load_full()
+    }
+
+    /// Reads without running anything.
+    pub(crate) fn read(&self, now: Instant) -> Read {
+        let options = &self.spec.options;
+        let latest = self.latest.load();
+        let Some(snapshot) = latest.as_ref() else {
+            return if self.is_polled() {
+                Read::Ready(Arc::new(self.pending()))
+            } else {
+                Read::Run
+            };
+        };
+        let age = now.saturating_duration_since(snapshot.at);
+        if self.is_polled() {
+            return Read::Ready(match options.max_stale_duration() {
+                Some(max) if age > max => Arc::new(stale(age, max)),
+                _ => Arc::clone(snapshot),
+            });
+        }
+        match options.cache_duration() {
+            Some(ttl) if age < ttl => Read::Ready(Arc::clone(snapshot)),
+            Some(_) if options.max_stale_duration().is_some_and(|max| age < max) => {
+                Read::Revalidate(Arc::clone(snapshot))
+            }
+            _ => Read::Run,
+        }
+    }
+
+    fn pending(&self) -> Snapshot {
+        let status = if self.kind() == Kind::Liveness {
+            Status::Warn
+        } else {
+            Status::Fail
+        };
+        Snapshot::synthetic(
+            status,
+            "pending: the first background run has not finished".into(),
+        )
+    }
+
+    /// Joins the run in flight, or spawns one. The returned future resolves to the run's result;
+    /// dropping it does not cancel the run.
+    pub(crate) fn run(self: &Arc<Self>, ctx: &Arc<RunCtx>) -> Flight {
+        let mut flight = lock(&self.flight);
+        if let Some((_, running)) = flight.as_ref() {
+            return running.clone();
+        }
+        let id = self.flights.fetch_add(1, Ordering::Relaxed);
+        let runner = if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            let (slot, ctx) = (Arc::clone(self), Arc::clone(ctx));
+            let task = handle.spawn(async move {
+                let snapshot = slot.execute(&ctx).await;
+                slot.latest.store(Some(Arc::clone(&snapshot)));
+                slot.land(id);
+                snapshot
+            });
+            let slot = Arc::clone(self);
+            async move {
+                task.await.unwrap_or_else(|e| {
+                    // The task never finished (its runtime is shutting down): forget the flight
+                    // so the next read starts a new one.
+                    slot.land(id);
+                    Arc::new(Snapshot::synthetic(
+                        Status::Fail,
+                        format!("probe run was cancelled: {e}"),
+                    ))
+                })
+            }
+            .boxed()
+        } else {
+            let slot = Arc::clone(self);
+            async move {
+                slot.land(id);
+                Arc::new(Snapshot::synthetic(
+                    Status::Fail,
+                    "healthz runs probes on a Tokio runtime, and none is running here".into(),
+                ))
+            }
+            .boxed()
+        }
+        .shared();
+        *flight = Some((id, runner.clone()));
+        runner
+    }
+
+    /// Clears the flight `id`, if it is still the current one.
+    fn land(&self, id: u64) {
+        let mut flight = lock(&self.flight);
+        if flight.as_ref().is_some_and(|(current, _)| *current == id) {
+            *flight = None;
+        }
+    }
+
+    /// Runs the probe once, under its timeout and panic guard, applies the thresholds and tells the
+    /// observers. Does not store the result.
+    async fn execute(&self, ctx: &RunCtx) -> Arc<Snapshot> {
+        let span = tracing::info_span!("healthz.probe", kind = %self.kind(), probe = %self.name());
+        let started = Instant::now();
+        let (outcome, check) = self.call(&ctx.state).instrument(span.clone()).await;
+        let duration = started.elapsed();
+        let (raw_status, output, observed) = check.into_parts();
+        let output = output.map(|o| redact(&o).into_owned());
+        let (status, output, change) =
+            lock(&self.history).apply(&self.spec.options, raw_status, output);
+        let snapshot = Arc::new(Snapshot {
+            status,
+            output: output.map(String::into_boxed_str),
+            observed,
+            time: SystemTime::now(),
+            at: Instant::now(),
+            duration,
+            outcome: Some(outcome),
+        });
+        let _entered = span.enter();
+        tracing::debug!(outcome = %outcome, status = %status, duration_ms = duration.as_secs_f64() * 1e3, "probe run finished");
+        let event = RunEvent {
+            kind: self.kind(),
+            name: self.name(),
+            outcome,
+            duration,
+            status,
+        };
+        for observer in &ctx.observers {
+            observer.on_run(&event);
+        }
+        if let Some(Transition { from }) = change {
+            self.report_change(ctx, from, &snapshot);
+        }
+        snapshot
+    }
+
+    fn report_change(&self, ctx: &RunCtx, from: Option<Status>, snapshot: &Snapshot) {
+        let output = snapshot.output.as_deref();
+        let to = snapshot.status;
+        let from_str = from.map_or("none", Status::as_str);
+        match to {
+            Status::Fail => {
+                tracing::warn!(from = from_str, to = %to, output, "probe status changed");
+            }
+            Status::Warn => {
+                tracing::warn!(from = from_str, to = %to, output, "probe status changed");
+            }
+            Status::Pass => tracing::info!(from = from_str, to = %to, "probe status changed"),
+        }
+        let change = StatusChange {
+            kind: self.kind(),
+            name: self.name(),
+            from,
+            to,
+            output,
+        };
+        for observer in &ctx.observers {
+            observer.on_change(&change);
+        }
+    }
+
+    /// Calls the probe under its timeout, catching panics.
+    async fn call(&self, state: &Arc<StateMap>) -> (Outcome, Check) {
+        let timeout = self.spec.options.timeout_duration();
+        match &self.spec.runner {
+            Runner::Registered(Run::Async(run)) => match run(state) {
+                Ok(future) => guarded(timeout, future).await,
+                Err(missing) => (Outcome::Fail, Check::fail(missing.to_string())),
+            },
+            Runner::Closure(make) => match std::panic::catch_unwind(AssertUnwindSafe(|| make())) {
+                Ok(future) => guarded(timeout, future).await,
+                Err(panic) => panicked(&*panic),
+            },
+            Runner::Registered(Run::Blocking(run)) => {
+                let (run, state) = (*run, Arc::clone(state));
+                self.blocking(timeout, move || {
+                    run(&state).unwrap_or_else(|m| Check::fail(m.to_string()))
+                })
+                .await
+            }
+            Runner::BlockingClosure(call) => {
+                let call = Arc::clone(call);
+                self.blocking(timeout, move || call()).await
+            }
+        }
+    }
+
+    /// Runs a synchronous probe on the blocking pool. At most one call per probe is ever running:
+    /// a call that outlived its timeout keeps its thread, so a new one is not started beside it.
+    async fn blocking(
+        &self,
+        timeout: Duration,
+        call: impl FnOnce() -> Check + Send + 'static,
+    ) -> (Outcome, Check) {
+        if self.busy.swap(true, Ordering::AcqRel) {
+            return (
+                Outcome::Timeout,
+                Check::fail(
+                    "the previous run is still going (blocking probes cannot be cancelled)",
+                ),
+            );
+        }
+        let busy = Arc::clone(&self.busy);
+        let handle = tokio::task::spawn_blocking(move || {
+            let _release = Release(busy);
+            call()
+        });
+        match tokio::time::timeout(timeout, handle).await {
+            Ok(Ok(check)) => (Outcome::of(check.status()), check),
+            Ok(Err(e)) if e.is_panic() => panicked(&*e.into_panic()),
+            Ok(Err(e)) => (
+                Outcome::Fail,
+                Check::fail(format!("probe run was cancelled: {e}")),
+            ),
+            Err(_) => (
+                Outcome::Timeout,
+                Check::fail(format!(
+                    "timed out after {} (a blocking probe keeps running on its thread)",
+                    humantime::format_duration(timeout)
+                )),
+            ),
+        }
+    }
+}
+
+/// Clears a blocking probe's busy flag when its call ends, even by panic.
+struct Release(Arc<AtomicBool>);
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
+/// Awaits a probe's future under its timeout, catching panics. The future is dropped (cancelled)
+/// at the timeout.
+async fn guarded(
+    timeout: Duration,
+    future: crate::probe::BoxFuture<'_, Check>,
+) -> (Outcome, Check) {
+    match tokio::time::timeout(timeout, AssertUnwindSafe(future).catch_unwind()).await {
+        Ok(Ok(check)) => (Outcome::of(check.status()), check),
+        Ok(Err(panic)) => panicked(&*panic),
+        Err(_) => (
+            Outcome::Timeout,
+            Check::fail(format!(
+                "timed out after {}",
+                humantime::format_duration(timeout)
+            )),
+        ),
+    }
+}
+
+fn panicked(payload: &(dyn std::any::Any + Send)) -> (Outcome, Check) {
+    let message = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(non-string panic payload)");
+    (
+        Outcome::Panic,
+        Check::fail(format!("probe panicked: {message}")),
+    )
+}
+
+fn stale(age: Duration, max: Duration) -> Snapshot {
+    let whole = |d: Duration| humantime::format_duration(Duration::from_secs(d.as_secs()));
+    Snapshot::synthetic(
+        Status::Fail,
+        format!(
+            "stale: the latest result is {} old, more than max_stale ({}); is the background poller running?",
+            whole(age),
+            humantime::format_duration(max)
+        ),
+    )
+}
+
+/// A change of a probe's reported status; `from` is `None` for its first result.
+#[derive(Debug, PartialEq, Eq)]
+struct Transition {
+    from: Option<Status>,
+}
+
+/// Consecutive results, for `failure_threshold` and `success_threshold`.
+#[derive(Debug, Default)]
+struct History {
+    /// Whether the probe is currently reported healthy; `None` before its first result.
+    healthy: Option<bool>,
+    failures: u32,
+    successes: u32,
+    last: Option<Status>,
+}
+
+impl History {
+    /// Folds one raw result in. Returns the status and output to report and, when the reported
+    /// status changed, the previous one.
+    fn apply(
+        &mut self,
+        options: &crate::ProbeOptions,
+        raw: Status,
+        output: Option<String>,
+    ) -> (Status, Option<String>, Option<Transition>) {
+        let failed = raw == Status::Fail;
+        if failed {
+            self.failures = self.failures.saturating_add(1);
+            self.successes = 0;
+        } else {
+            self.successes = self.successes.saturating_add(1);
+            self.failures = 0;
+        }
+        let (threshold_f, threshold_s) = (
+            options.failure_threshold_runs(),
+            options.success_threshold_runs(),
+        );
+        let (status, output) = match self.healthy {
+            Some(true) if failed && self.failures < threshold_f => (
+                Status::Warn,
+                Some(format!(
+                    "failing ({} of {threshold_f} consecutive failures before it is reported failed): {}",
+                    self.failures,
+                    output.as_deref().unwrap_or("no output")
+                )),
+            ),
+            Some(false) if !failed && self.successes < threshold_s => (
+                Status::Fail,
+                Some(match output {
+                    Some(o) => format!(
+                        "recovering ({} of {threshold_s} consecutive successes before it is reported passing): {o}",
+                        self.successes
+                    ),
+                    None => format!(
+                        "recovering ({} of {threshold_s} consecutive successes before it is reported passing)",
+                        self.successes
+                    ),
+                }),
+            ),
+            _ => {
+                self.healthy = Some(!failed);
+                (raw, output)
+            }
+        };
+        let change = (self.last != Some(status)).then_some(Transition { from: self.last });
+        self.last = Some(status);
+        (status, output, change)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ProbeOptions;
+
+    fn fold(options: ProbeOptions, raws: &[Status]) -> Vec<Status> {
+        let mut history = History::default();
+        raws.iter()
+            .map(|raw| history.apply(&options, *raw, Some("x".into())).0)
+            .collect()
+    }
+
+    #[test]
+    fn thresholds_of_one_report_every_result() {
+        use Status::{Fail, Pass, Warn};
+        let raws = [Pass, Fail, Pass, Warn, Fail];
+        assert_eq!(fold(ProbeOptions::new(), &raws), raws);
+    }
+
+    #[test]
+    fn failure_threshold_warns_until_reached() {
+        use Status::{Fail, Pass, Warn};
+        let options = ProbeOptions::new().failure_threshold(3);
+        assert_eq!(
+            fold(options, &[Pass, Fail, Fail, Pass, Fail, Fail, Fail, Fail]),
+            [Pass, Warn, Warn, Pass, Warn, Warn, Fail, Fail]
+        );
+    }
+
+    #[test]
+    fn success_threshold_holds_fail_until_reached() {
+        use Status::{Fail, Pass};
+        let options = ProbeOptions::new().success_threshold(2);
+        assert_eq!(
+            fold(options, &[Fail, Pass, Fail, Pass, Pass, Pass]),
+            [Fail, Fail, Fail, Fail, Pass, Pass]
+        );
+    }
+
+    #[test]
+    fn first_result_is_reported_as_is() {
+        let options = ProbeOptions::new()
+            .failure_threshold(3)
+            .success_threshold(3);
+        assert_eq!(fold(options, &[Status::Fail]), [Status::Fail]);
+        assert_eq!(fold(options, &[Status::Pass]), [Status::Pass]);
+    }
+
+    #[test]
+    fn changes_are_reported_once() {
+        let mut history = History::default();
+        let options = ProbeOptions::new();
+        assert_eq!(
+            history.apply(&options, Status::Pass, None).2,
+            Some(Transition { from: None })
+        );
+        assert_eq!(history.apply(&options, Status::Pass, None).2, None);
+        assert_eq!(
+            history.apply(&options, Status::Fail, None).2,
+            Some(Transition {
+                from: Some(Status::Pass)
+            })
+        );
+        let (_, output, _) = history.apply(&options, Status::Fail, Some("down".into()));
+        assert_eq!(output.as_deref(), Some("down"));
+    }
+
+    #[test]
+    fn masked_outputs_explain_themselves() {
+        let mut history = History::default();
+        let options = ProbeOptions::new()
+            .failure_threshold(2)
+            .success_threshold(2);
+        history.apply(&options, Status::Pass, None);
+        let (_, output, _) = history.apply(&options, Status::Fail, Some("refused".into()));
+        assert_eq!(
+            output.as_deref(),
+            Some("failing (1 of 2 consecutive failures before it is reported failed): refused")
+        );
+        history.apply(&options, Status::Fail, Some("refused".into()));
+        let (_, output, _) = history.apply(&options, Status::Pass, None);
+        assert_eq!(
+            output.as_deref(),
+            Some("recovering (1 of 2 consecutive successes before it is reported passing)")
+        );
+    }
+}

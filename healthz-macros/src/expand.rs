@@ -1,0 +1,254 @@
+//! The expansion: the user's function, unchanged, and its registration beside it.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned as _;
+use syn::{ItemFn, ReturnType};
+
+use crate::args::{Args, check_name};
+use crate::kind::Kind;
+use crate::signature::{self, Signature};
+use crate::{crate_path, duration, messages};
+
+/// The macro's entry point: parses, checks and expands, or emits the item unchanged with one
+/// `compile_error!` per mistake.
+pub(crate) fn entry(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
+    expand_with(kind, args, item, crate_path::resolve)
+}
+
+/// As [`entry`], with the crate path resolver given (unit tests pass a fixed path).
+pub(crate) fn expand_with(
+    kind: Kind,
+    args: TokenStream,
+    item: TokenStream,
+    resolve: impl FnOnce(Option<syn::Path>) -> syn::Path,
+) -> TokenStream {
+    let func: ItemFn = match syn::parse2(item.clone()) {
+        Ok(func) => func,
+        Err(_) => {
+            return with_error(
+                item.clone(),
+                syn::Error::new(item_span(&item), messages::not_a_fn(kind)),
+            );
+        }
+    };
+    match Probe::new(kind, args, &func) {
+        Ok(probe) => {
+            let core = resolve(probe.args.krate.clone());
+            let registration = probe.registration(&core);
+            // The attribute requires `async`, so clippy's `unused_async` is not the user's to fix.
+            let allow = (!probe.is_blocking()).then(|| quote!(#[allow(clippy::unused_async)]));
+            quote!(#allow #item #registration)
+        }
+        Err(error) => with_error(item, error),
+    }
+}
+
+fn with_error(mut item: TokenStream, error: syn::Error) -> TokenStream {
+    item.extend(error.into_compile_error());
+    item
+}
+
+/// The span of the item's first token (`struct`, `impl`, ...): where "not a fn" points.
+fn item_span(item: &TokenStream) -> Span {
+    let tokens: Vec<_> = item.clone().into_iter().collect();
+    // Skip outer attributes (`#` + `[...]`) and visibility to land on the keyword.
+    let mut i = 0;
+    while i < tokens.len() {
+        match &tokens[i] {
+            proc_macro2::TokenTree::Punct(p) if p.as_char() == '#' => i += 2,
+            proc_macro2::TokenTree::Ident(id) if id == "pub" => {
+                i += 1;
+                if matches!(tokens.get(i), Some(proc_macro2::TokenTree::Group(_))) {
+                    i += 1;
+                }
+            }
+            token => return token.span(),
+        }
+    }
+    Span::call_site()
+}
+
+/// A checked probe definition.
+struct Probe<'a> {
+    kind: Kind,
+    args: Args,
+    func: &'a ItemFn,
+    name: String,
+    signature: Signature,
+}
+
+impl<'a> Probe<'a> {
+    fn new(kind: Kind, args: TokenStream, func: &'a ItemFn) -> syn::Result<Self> {
+        let args = Args::parse(kind, args)?;
+        let signature = signature::check(kind, func, args.blocking.as_ref());
+        let stacked = func
+            .attrs
+            .iter()
+            .find(|attr| signature::is_kind_attribute(kind, attr))
+            .map(|attr| syn::Error::new_spanned(attr, messages::stacked_twice(kind)));
+        let name = if let Some(name) = &args.name {
+            Ok(name.value())
+        } else {
+            let ident = func.sig.ident.to_string();
+            let ident = ident.strip_prefix("r#").unwrap_or(&ident).to_owned();
+            check_name(&ident).map(|()| ident.clone()).map_err(|_| {
+                syn::Error::new(func.sig.ident.span(), messages::invalid_fn_name(&ident))
+            })
+        };
+        let mut errors = [
+            signature.as_ref().err().cloned(),
+            stacked,
+            name.as_ref().err().cloned(),
+        ]
+        .into_iter()
+        .flatten();
+        if let Some(mut first) = errors.next() {
+            errors.for_each(|e| first.combine(e));
+            return Err(first);
+        }
+        Ok(Probe {
+            kind,
+            args,
+            func,
+            name: name?,
+            signature: signature?,
+        })
+    }
+
+    fn is_blocking(&self) -> bool {
+        self.args.blocking.as_ref().is_some_and(|b| b.value)
+    }
+
+    /// `ProbeOptions::new()` followed by a setter for every option that is not the default.
+    fn options(&self) -> TokenStream {
+        let args = &self.args;
+        let duration_path = quote!(__hz::Duration);
+        let mut setters = Vec::new();
+        for (setter, arg) in [
+            ("timeout", &args.timeout),
+            ("cache", &args.cache),
+            ("interval", &args.interval),
+            ("max_stale", &args.max_stale),
+        ] {
+            if let Some(arg) = arg {
+                let setter = format_ident!("{setter}");
+                let value = duration::tokens(arg.value, &duration_path);
+                setters.push(quote!(.#setter(#value)));
+            }
+        }
+        if let Some(critical) = args.critical.as_ref().filter(|c| !c.value) {
+            setters.push(quote!(.critical(#critical)));
+        }
+        for (setter, arg) in [
+            ("failure_threshold", &args.failure_threshold),
+            ("success_threshold", &args.success_threshold),
+        ] {
+            if let Some(runs) = arg.filter(|runs| *runs != 1) {
+                let setter = format_ident!("{setter}");
+                let value = proc_macro2::Literal::u32_unsuffixed(runs);
+                setters.push(quote!(.#setter(#value)));
+            }
+        }
+        if let Some(tags) = args.tags.as_ref().filter(|t| !t.is_empty()) {
+            setters.push(quote!(.tags(&[#(#tags),*])));
+        }
+        quote!(__hz::ProbeOptions::new() #(#setters)*)
+    }
+
+    /// The registration: a `const _` block holding the run function and the `inventory` entry.
+    fn registration(&self, core: &syn::Path) -> TokenStream {
+        let func = &self.func;
+        let ident = &func.sig.ident;
+        let name = &self.name;
+        let variant = self.kind.variant();
+        let attribute = format!("#[{}]", self.kind.name());
+        let doc = format!(
+            " healthz registration of `{ident}` as a {} probe, generated by `{attribute}`.",
+            self.kind.name()
+        );
+        let cfgs = func.attrs.iter().filter(|a| a.path().is_ident("cfg"));
+        let state = &self.signature.state;
+        let args: Vec<_> = (0..state.len())
+            .map(|i| format_ident!("__healthz_arg{i}"))
+            .collect();
+        // Each lookup carries its type's span, so a type that cannot be state is reported there.
+        let lookups = state
+            .iter()
+            .zip(&args)
+            .map(|(ty, arg)| quote_spanned!(ty.span()=> let #arg = state.get::<#ty>()?;));
+        let ret_span = match &func.sig.output {
+            ReturnType::Type(_, ty) => ty.span(),
+            ReturnType::Default => ident.span(),
+        };
+        let call = if self.is_blocking() {
+            quote!(#ident(#(#args),*))
+        } else {
+            quote!(#ident(#(#args),*).await)
+        };
+        // Spanned at the return type, so an unsupported one is reported there.
+        let convert = quote_spanned!(ret_span=> __hz::IntoCheck::into_check(__healthz_out));
+        let run = if self.is_blocking() {
+            quote! {
+                #[doc = #doc]
+                fn __healthz_run(state: &__hz::StateMap) -> __hz::Result<__hz::Check, __hz::MissingState> {
+                    #(#lookups)*
+                    let __healthz_out = #call;
+                    __hz::Ok(#convert)
+                }
+            }
+        } else {
+            let boxed = quote_spanned! {ident.span()=>
+                __hz::Box::pin(async move {
+                    let __healthz_out = #call;
+                    #convert
+                })
+            };
+            quote! {
+                #[doc = #doc]
+                fn __healthz_run(
+                    state: &__hz::StateMap,
+                ) -> __hz::Result<__hz::BoxFuture<'_, __hz::Check>, __hz::MissingState> {
+                    #(#lookups)*
+                    __hz::Ok(#boxed)
+                }
+            }
+        };
+        let run_variant = if self.is_blocking() {
+            quote!(Blocking)
+        } else {
+            quote!(Async)
+        };
+        let options = self.options();
+        let fn_name = ident.to_string();
+        let location = quote_spanned! {ident.span()=>
+            __hz::Location {
+                file: __hz::file!(),
+                line: __hz::line!(),
+                column: __hz::column!(),
+                function: __hz::concat!(__hz::module_path!(), "::", #fn_name),
+            }
+        };
+        quote! {
+            #[doc(hidden)]
+            #[allow(unused_qualifications)]
+            #(#cfgs)*
+            const _: () = {
+                use #core::__private as __hz;
+
+                #run
+
+                __hz::inventory::submit! {
+                    __hz::ProbeDef {
+                        kind: __hz::Kind::#variant,
+                        name: #name,
+                        options: #options,
+                        state: &[#(__hz::StateKey::of::<#state>()),*],
+                        location: #location,
+                        run: __hz::Run::#run_variant(__healthz_run),
+                    }
+                }
+            };
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Shared helpers for the cross-crate tests: a real HTTP server on an ephemeral port.
+//!
+//! The README's Rust examples are compiled and run as this crate's doctests (see [`readme`]).
+
+use std::net::SocketAddr;
+
+use actix_web::dev::ServerHandle;
+use actix_web::{App, HttpServer};
+use healthz_actix::{Endpoints, Health};
+
+/// A running actix server serving the health endpoints; stops when dropped.
+#[derive(Debug)]
+pub struct TestServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    handle: ServerHandle,
+}
+
+impl TestServer {
+    /// Serves `Endpoints::new(health)` on `127.0.0.1:0` with one worker. Call from inside an
+    /// actix system (`#[actix_web::test]`).
+    ///
+    /// # Panics
+    ///
+    /// If the port cannot be bound.
+    pub fn start(health: Health) -> Self {
+        Self::start_with(move || Endpoints::new(health.clone()))
+    }
+
+    /// Serves the `Endpoints` that `endpoints` makes, on `127.0.0.1:0` with one worker.
+    ///
+    /// # Panics
+    ///
+    /// If the port cannot be bound.
+    pub fn start_with(endpoints: impl Fn() -> Endpoints + Send + Clone + 'static) -> Self {
+        let server = HttpServer::new(move || App::new().service(endpoints()))
+            .workers(1)
+            .disable_signals()
+            .bind(("127.0.0.1", 0))
+            .expect("bind an ephemeral port");
+        let addr = server.addrs()[0];
+        let server = server.run();
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        TestServer { addr, handle }
+    }
+
+    /// `http://127.0.0.1:port{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        drop(self.handle.stop(false));
+    }
+}
+
+/// The README, whose Rust examples run as doctests so they stay true.
+#[doc = include_str!("../../README.md")]
+pub mod readme {}

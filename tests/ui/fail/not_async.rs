@@ -1,0 +1,8 @@
+use healthz_actix::readiness;
+
+#[readiness]
+fn database() -> bool {
+    true
+}
+
+fn main() {}
