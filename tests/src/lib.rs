@@ -59,4 +59,5 @@ impl Drop for TestServer {
 
 /// The README, whose Rust examples run as doctests so they stay true.
 #[doc = include_str!("../../README.md")]
+#[allow(clippy::doc_markdown)] // prose for people, not rustdoc
 pub mod readme {}
