@@ -3,7 +3,7 @@
 //! `application/health+json`. It knows no web framework: `healthz-actix` serves it over HTTP,
 //! and any other server can call [`Health::check`] and render the [`Report`].
 //!
-//! ```
+//! ```rust,standalone_crate
 //! use healthz_core::{readiness, Health, Kind, Status};
 //!
 //! #[derive(Debug)]
