@@ -12,6 +12,7 @@ use tokio::time::Instant;
 
 use crate::builder::HealthBuilder;
 use crate::probe::Location;
+use crate::render::RenderCache;
 use crate::report::{CheckResult, Meta, Report, Scope};
 use crate::slot::{Read, RunCtx, Slot};
 use crate::{Kind, ProbeOptions, Status, poller};
@@ -48,8 +49,9 @@ pub struct Health {
 
 pub(crate) struct Inner {
     /// The slots of each kind, sorted by name.
-    slots: [Vec<Arc<Slot>>; 3],
-    ctx: Arc<RunCtx>,
+    pub(crate) slots: [Vec<Arc<Slot>>; 3],
+    pub(crate) ctx: Arc<RunCtx>,
+    pub(crate) renders: RenderCache,
     meta: Arc<Meta>,
     started: AtomicBool,
     draining: AtomicBool,
@@ -90,6 +92,7 @@ impl Health {
                 meta: Arc::new(meta),
                 started: AtomicBool::new(started),
                 draining: AtomicBool::new(false),
+                renders: RenderCache::default(),
                 aggregates: std::array::from_fn(|_| watch::Sender::new(None)),
                 ready: watch::Sender::new(false),
                 pollers: OnceLock::new(),
@@ -97,6 +100,10 @@ impl Health {
         };
         health.start_pollers();
         health
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
     }
 
     /// Starts the background pollers of `interval` probes, once, if a Tokio runtime is running.

@@ -65,6 +65,10 @@ impl CheckResult {
         CheckResult { slot, snapshot }
     }
 
+    pub(crate) fn snapshot_id(&self) -> u64 {
+        self.snapshot.id
+    }
+
     /// The probe's name.
     pub fn name(&self) -> &str {
         self.slot.name()

@@ -23,6 +23,8 @@ use crate::{Check, Kind, Observer, StateMap, Status, redact};
 /// What one run (or a synthetic result, such as "pending") produced.
 #[derive(Debug)]
 pub(crate) struct Snapshot {
+    /// Unique per snapshot: a rendered report is reusable while its snapshots' ids are current.
+    pub(crate) id: u64,
     /// The status reported for the probe, after thresholds.
     pub(crate) status: Status,
     /// The output, credentials redacted.
@@ -37,9 +39,17 @@ pub(crate) struct Snapshot {
     pub(crate) outcome: Option<Outcome>,
 }
 
+/// The source of [`Snapshot::id`].
+static NEXT_SNAPSHOT: AtomicU64 = AtomicU64::new(0);
+
+fn next_id() -> u64 {
+    NEXT_SNAPSHOT.fetch_add(1, Ordering::Relaxed)
+}
+
 impl Snapshot {
     pub(crate) fn synthetic(status: Status, output: String) -> Self {
         Snapshot {
+            id: next_id(),
             status,
             output: Some(output.into_boxed_str()),
             observed: None,
@@ -58,6 +68,18 @@ pub(crate) struct RunCtx {
 }
 
 type Flight = Shared<BoxFuture<'static, Arc<Snapshot>>>;
+
+/// How a result's age compares with the probe's `cache`, `interval` and `max_stale`.
+enum Age {
+    /// Servable as is.
+    Fresh,
+    /// Servable, but refresh it in the background.
+    Revalidate,
+    /// A polled result past `max_stale`: serve a failure instead.
+    Stale(Duration, Duration),
+    /// Not servable: run the probe.
+    Expired,
+}
 
 /// The outcome of a lock-free read.
 pub(crate) enum Read {
@@ -122,7 +144,6 @@ impl Slot {
 
     /// Reads without running anything.
     pub(crate) fn read(&self, now: Instant) -> Read {
-        let options = &self.spec.options;
         let latest = self.latest.load();
         let Some(snapshot) = latest.as_ref() else {
             return if self.is_polled() {
@@ -131,19 +152,39 @@ impl Slot {
                 Read::Run
             };
         };
+        match self.age(snapshot, now) {
+            Age::Fresh => Read::Ready(Arc::clone(snapshot)),
+            Age::Revalidate => Read::Revalidate(Arc::clone(snapshot)),
+            Age::Stale(age, max) => Read::Ready(Arc::new(stale(age, max))),
+            Age::Expired => Read::Run,
+        }
+    }
+
+    /// The id of the latest result when a read would serve it unchanged and without a run.
+    pub(crate) fn fresh_id(&self, now: Instant) -> Option<u64> {
+        let latest = self.latest.load();
+        let snapshot = latest.as_ref()?;
+        matches!(self.age(snapshot, now), Age::Fresh).then_some(snapshot.id)
+    }
+
+    /// The id of the latest result, whatever its age.
+    pub(crate) fn latest_id(&self) -> Option<u64> {
+        self.latest.load().as_ref().map(|s| s.id)
+    }
+
+    fn age(&self, snapshot: &Snapshot, now: Instant) -> Age {
+        let options = &self.spec.options;
         let age = now.saturating_duration_since(snapshot.at);
         if self.is_polled() {
-            return Read::Ready(match options.max_stale_duration() {
-                Some(max) if age > max => Arc::new(stale(age, max)),
-                _ => Arc::clone(snapshot),
-            });
+            return match options.max_stale_duration() {
+                Some(max) if age > max => Age::Stale(age, max),
+                _ => Age::Fresh,
+            };
         }
         match options.cache_duration() {
-            Some(ttl) if age < ttl => Read::Ready(Arc::clone(snapshot)),
-            Some(_) if options.max_stale_duration().is_some_and(|max| age < max) => {
-                Read::Revalidate(Arc::clone(snapshot))
-            }
-            _ => Read::Run,
+            Some(ttl) if age < ttl => Age::Fresh,
+            Some(_) if options.max_stale_duration().is_some_and(|max| age < max) => Age::Revalidate,
+            _ => Age::Expired,
         }
     }
 
@@ -224,6 +265,7 @@ impl Slot {
         let (status, output, change) =
             lock(&self.history).apply(&self.spec.options, raw_status, output);
         let snapshot = Arc::new(Snapshot {
+            id: next_id(),
             status,
             output: output.map(String::into_boxed_str),
             observed,

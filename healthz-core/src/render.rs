@@ -1,0 +1,193 @@
+//! Pre-rendered responses: the hot path of a health endpoint.
+//!
+//! A prober asks the same question every few seconds, and while every probe's cached result is
+//! still fresh the answer is byte-for-byte the same. [`Health::render`] keeps the last body it
+//! rendered for each scope, detail and format, stamped with the ids of the results it shows; a
+//! request whose results are all still fresh and unchanged gets that body back (one lock-free read
+//! per probe, no allocation, no serialization).
+
+use std::sync::Arc;
+
+use arc_swap::ArcSwapOption;
+use bytes::Bytes;
+use tokio::time::Instant;
+
+use crate::report::CheckResult;
+use crate::slot::Slot;
+use crate::{Detail, Health, Kind, Scope, Status};
+
+/// The wire form of a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// `application/health+json` ([`Report::to_json`](crate::Report::to_json)).
+    Json,
+    /// The Kubernetes `?verbose` text ([`Report::to_text`](crate::Report::to_text)).
+    Text,
+}
+
+/// A rendered report: its aggregate status and body.
+#[derive(Clone, Debug)]
+pub struct Rendered {
+    status: Status,
+    body: Bytes,
+}
+
+impl Rendered {
+    /// The aggregate status (what decides the HTTP status code).
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// The body, in the format asked for.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The body, by value.
+    pub fn into_body(self) -> Bytes {
+        self.body
+    }
+}
+
+/// One cached body and the result ids it shows.
+struct Entry {
+    stamp: Box<[u64]>,
+    rendered: Rendered,
+}
+
+/// The last body rendered for each scope × detail × format.
+pub(crate) struct RenderCache {
+    entries: [ArcSwapOption<Entry>; 16],
+}
+
+impl Default for RenderCache {
+    fn default() -> Self {
+        RenderCache {
+            entries: std::array::from_fn(|_| ArcSwapOption::empty()),
+        }
+    }
+}
+
+fn index(scope: Scope, detail: Detail, format: Format) -> usize {
+    let scope = match scope {
+        Scope::Kind(kind) => kind.index(),
+        Scope::All => 3,
+    };
+    scope * 4 + usize::from(detail == Detail::Full) * 2 + usize::from(format == Format::Text)
+}
+
+impl Health {
+    /// Evaluates a scope and renders it, reusing the previous body when every result it showed is
+    /// still fresh and unchanged. This is what the HTTP endpoints serve; use
+    /// [`evaluate`](Self::evaluate) to get the [`Report`](crate::Report) itself.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use healthz_core::{Detail, Format, Health, ProbeOptions, Scope, Kind, Status};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let health = Health::builder()
+    ///     .without_registered()
+    ///     .readiness("db", ProbeOptions::new().cache(Duration::from_secs(5)), || async {})
+    ///     .build()
+    ///     .unwrap();
+    /// let scope = Scope::Kind(Kind::Readiness);
+    /// let first = health.render(scope, Detail::Full, Format::Text).await;
+    /// assert_eq!(first.body().as_ref(), b"[+]db ok\nreadyz check passed\n");
+    /// let again = health.render(scope, Detail::Full, Format::Text).await;
+    /// assert_eq!(again.body().as_ptr(), first.body().as_ptr(), "the same bytes, not re-rendered");
+    /// # }
+    /// ```
+    pub async fn render(&self, scope: Scope, detail: Detail, format: Format) -> Rendered {
+        let slot = &self.inner().renders.entries[index(scope, detail, format)];
+        if let Some(hit) = self.hit(scope, slot) {
+            return hit;
+        }
+        let report = self.evaluate(scope, &[]).await;
+        let body = match format {
+            Format::Json => Bytes::from(report.to_json(detail)),
+            Format::Text => Bytes::from(report.to_text(detail)),
+        };
+        let rendered = Rendered {
+            status: report.status(),
+            body,
+        };
+        // Only a report of fresh results, with no gate (starting, draining) in the way, is reusable.
+        if report.output().is_none() {
+            let stamp = report.checks().iter().map(CheckResult::snapshot_id).collect();
+            slot.store(Some(Arc::new(Entry {
+                stamp,
+                rendered: rendered.clone(),
+            })));
+        }
+        rendered
+    }
+
+    /// The cached body, if every result it shows is still the fresh, current one.
+    fn hit(&self, scope: Scope, entry: &ArcSwapOption<Entry>) -> Option<Rendered> {
+        let cached = entry.load();
+        let cached = cached.as_ref()?;
+        let inner = self.inner();
+        let gated = matches!(scope, Scope::Kind(Kind::Readiness) | Scope::All);
+        if gated && (self.is_draining() || !self.is_started()) {
+            return None;
+        }
+        if scope == Scope::Kind(Kind::Startup) && !self.is_started() {
+            return None;
+        }
+        let now = Instant::now();
+        let fresh = |slot: &Slot| slot.fresh_id(now);
+        let latched = |slot: &Slot| slot.latest_id();
+        let mut ids = cached.stamp.iter();
+        let mut matches = |slots: &[Arc<Slot>], id: &dyn Fn(&Slot) -> Option<u64>| {
+            slots
+                .iter()
+                .all(|slot| id(slot).is_some_and(|current| ids.next() == Some(&current)))
+        };
+        let slots = |kind: Kind| inner.slots[kind.index()].as_slice();
+        let all_match = match scope {
+            Scope::Kind(Kind::Startup) => matches(slots(Kind::Startup), &latched),
+            Scope::Kind(kind) => matches(slots(kind), &fresh),
+            Scope::All => {
+                matches(slots(Kind::Liveness), &fresh)
+                    && matches(slots(Kind::Readiness), &fresh)
+                    && matches(slots(Kind::Startup), &latched)
+            }
+        };
+        if !all_match || ids.next().is_some() {
+            return None;
+        }
+        if !inner.ctx.observers.is_empty() {
+            let kinds: &[Kind] = match scope {
+                Scope::Kind(kind) => &[kind][..],
+                Scope::All => &Kind::ALL,
+            };
+            for slot in kinds.iter().flat_map(|k| slots(*k)) {
+                for observer in &inner.ctx.observers {
+                    observer.on_cache_hit(slot.kind(), slot.name());
+                }
+            }
+        }
+        Some(cached.rendered.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_combination_has_its_own_entry() {
+        let mut seen = std::collections::HashSet::new();
+        for scope in [Scope::Kind(Kind::Liveness), Scope::Kind(Kind::Readiness), Scope::Kind(Kind::Startup), Scope::All] {
+            for detail in [Detail::Minimal, Detail::Full] {
+                for format in [Format::Json, Format::Text] {
+                    assert!(seen.insert(index(scope, detail, format)));
+                }
+            }
+        }
+        assert_eq!(seen.len(), 16);
+        assert!(seen.iter().all(|i| *i < 16));
+    }
+}

@@ -1,0 +1,137 @@
+//! What the engine logs and the testing helpers users get.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use healthz_core::testing::{self, TestError};
+use healthz_core::{Check, Health, Kind, ProbeOptions, Status, liveness, readiness};
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Metadata, Subscriber};
+
+/// Records every event's message and fields, and every span's name.
+#[derive(Default, Clone)]
+struct Recorder {
+    events: Arc<Mutex<Vec<String>>>,
+    spans: Arc<Mutex<Vec<String>>>,
+}
+
+struct Fields(String);
+
+impl Visit for Fields {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        let _ = write!(self.0, " {}={value:?}", field.name());
+    }
+}
+
+impl Subscriber for Recorder {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &Attributes<'_>) -> Id {
+        let mut fields = Fields(span.metadata().name().to_owned());
+        span.record(&mut fields);
+        let mut spans = self.spans.lock().unwrap();
+        spans.push(fields.0);
+        Id::from_u64(spans.len() as u64)
+    }
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, event: &Event<'_>) {
+        let mut fields = Fields(event.metadata().level().to_string());
+        event.record(&mut fields);
+        self.events.lock().unwrap().push(fields.0);
+    }
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
+
+#[test]
+fn a_status_change_is_logged_once_with_its_output_and_runs_get_spans() {
+    let recorder = Recorder::default();
+    let _guard = tracing::subscriber::set_default(recorder.clone());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let fail = Arc::new(AtomicBool::new(false));
+    let health = Health::builder()
+        .without_registered()
+        .readiness("db", ProbeOptions::new(), {
+            let fail = Arc::clone(&fail);
+            move || {
+                let failing = fail.load(Ordering::SeqCst);
+                async move {
+                    if failing {
+                        Check::fail("connection refused to postgres://u:pw@db/app")
+                    } else {
+                        Check::pass()
+                    }
+                }
+            }
+        })
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        for failing in [false, false, false, true, true, true] {
+            fail.store(failing, Ordering::SeqCst);
+            health.check(Kind::Readiness).await;
+        }
+    });
+    let events = recorder.events.lock().unwrap();
+    let changes: Vec<_> = events.iter().filter(|e| e.contains("probe status changed")).collect();
+    assert_eq!(changes.len(), 2, "first result and one change, not one per request: {events:#?}");
+    assert!(changes[0].starts_with("INFO") && changes[0].contains("to=pass"), "{}", changes[0]);
+    assert!(changes[1].starts_with("WARN"), "{}", changes[1]);
+    assert!(
+        changes[1].contains("output=\"connection refused to postgres://u:***@db/app\""),
+        "the log carries the full output, credentials redacted: {}",
+        changes[1]
+    );
+    let spans = recorder.spans.lock().unwrap();
+    let runs = spans.iter().filter(|s| s.starts_with("healthz.probe")).count();
+    assert_eq!(runs, 6, "one span per run: {spans:?}");
+    assert!(spans.iter().any(|s| s.contains("kind=readiness") && s.contains("probe=db")), "{spans:?}");
+}
+
+// ---- testing helpers ----------------------------------------------------------------------------
+
+#[derive(Debug)]
+struct Queue {
+    depth: u32,
+}
+
+#[readiness(name = "queue", timeout = "100ms")]
+async fn queue(q: &Queue) -> Check {
+    if q.depth > 100 {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+    Check::pass().observed(f64::from(q.depth), "jobs")
+}
+
+#[liveness]
+async fn heartbeat() {}
+
+#[tokio::test(start_paused = true)]
+async fn testing_runs_one_registered_probe_against_given_state() {
+    let ok = testing::probe(Kind::Readiness, "queue").state(Queue { depth: 3 }).run().await.unwrap();
+    assert_eq!((ok.status(), ok.observed_value()), (Status::Pass, 3.0));
+    let slow = testing::probe(Kind::Readiness, "queue").state(Queue { depth: 500 }).run().await.unwrap();
+    assert_eq!(slow.output(), Some("timed out after 100ms"));
+}
+
+#[tokio::test]
+async fn testing_reports_unknown_probes_and_missing_state() {
+    let unknown = testing::probe(Kind::Readiness, "nope").run().await.unwrap_err();
+    assert!(matches!(unknown, TestError::NoSuchProbe { .. }));
+    assert!(unknown.to_string().contains("no readiness probe named `nope`"));
+    let missing = testing::probe(Kind::Readiness, "queue").run().await.unwrap_err();
+    assert!(missing.to_string().contains("no `observability::Queue` was supplied"), "{missing}");
+}
+
+#[tokio::test]
+async fn testing_runs_a_kind() {
+    let report = testing::kind(Kind::Liveness).run().await.unwrap();
+    assert_eq!(report.status(), Status::Pass);
+    assert_eq!(report.checks().len(), 1);
+    let health = testing::kind(Kind::Readiness).state(Queue { depth: 1 }).build().unwrap();
+    assert_eq!(health.check(Kind::Readiness).await.status(), Status::Pass);
+}
