@@ -14,7 +14,10 @@ fn main() {
 
 /// A `Health` with `n` readiness probes cached for an hour, each evaluated once.
 fn cached(n: usize) -> (tokio::runtime::Runtime, Health) {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let mut builder = Health::builder().without_registered();
     for i in 0..n {
         builder = builder.readiness(
@@ -35,7 +38,10 @@ fn evaluate_ten_cached(bencher: Bencher<'_, '_>) {
     let (runtime, health) = cached(10);
     let _context = runtime.enter();
     bencher.bench(|| {
-        let report = health.check(Kind::Readiness).now_or_never().expect("cached: ready at once");
+        let report = health
+            .check(Kind::Readiness)
+            .now_or_never()
+            .expect("cached: ready at once");
         divan::black_box(report)
     });
 }

@@ -98,6 +98,13 @@ impl Health {
                 pollers: OnceLock::new(),
             }),
         };
+        let probes: Vec<ProbeInfo<'_>> = Kind::ALL
+            .into_iter()
+            .flat_map(|kind| health.probes(kind))
+            .collect();
+        for observer in &health.inner.ctx.observers {
+            observer.on_build(&probes);
+        }
         health.start_pollers();
         health
     }

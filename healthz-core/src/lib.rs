@@ -43,6 +43,9 @@ mod builder;
 mod check;
 mod health;
 mod kind;
+#[cfg(feature = "prometheus")]
+#[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
+pub mod metrics;
 mod observe;
 mod options;
 mod poller;

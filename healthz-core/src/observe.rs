@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::{Kind, Status};
+use crate::{Kind, ProbeInfo, Status};
 
 /// How one probe run ended, finer than its [`Status`]: metrics count runs by outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -107,6 +107,11 @@ pub struct StatusChange<'a> {
 /// }
 /// ```
 pub trait Observer: Send + Sync + 'static {
+    /// A `Health` holding these probes was built. Called once per build, before any run.
+    fn on_build(&self, probes: &[ProbeInfo<'_>]) {
+        let _ = probes;
+    }
+
     /// A probe run finished.
     fn on_run(&self, event: &RunEvent<'_>) {
         let _ = event;

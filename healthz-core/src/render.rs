@@ -115,7 +115,11 @@ impl Health {
         };
         // Only a report of fresh results, with no gate (starting, draining) in the way, is reusable.
         if report.output().is_none() {
-            let stamp = report.checks().iter().map(CheckResult::snapshot_id).collect();
+            let stamp = report
+                .checks()
+                .iter()
+                .map(CheckResult::snapshot_id)
+                .collect();
             slot.store(Some(Arc::new(Entry {
                 stamp,
                 rendered: rendered.clone(),
@@ -180,7 +184,12 @@ mod tests {
     #[test]
     fn every_combination_has_its_own_entry() {
         let mut seen = std::collections::HashSet::new();
-        for scope in [Scope::Kind(Kind::Liveness), Scope::Kind(Kind::Readiness), Scope::Kind(Kind::Startup), Scope::All] {
+        for scope in [
+            Scope::Kind(Kind::Liveness),
+            Scope::Kind(Kind::Readiness),
+            Scope::Kind(Kind::Startup),
+            Scope::All,
+        ] {
             for detail in [Detail::Minimal, Detail::Full] {
                 for format in [Format::Json, Format::Text] {
                     assert!(seen.insert(index(scope, detail, format)));

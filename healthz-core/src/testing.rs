@@ -42,7 +42,8 @@ use crate::{BuildError, CheckResult, Health, HealthBuilder, Kind, ProbeState, Re
 /// Selects one attribute-registered probe to run; see the [module docs](self).
 pub fn probe(kind: Kind, name: &str) -> ProbeTest {
     let wanted = name.to_owned();
-    let builder = Health::builder().filter_registered(move |def| def.kind == kind && def.name == wanted);
+    let builder =
+        Health::builder().filter_registered(move |def| def.kind == kind && def.name == wanted);
     ProbeTest {
         kind,
         name: name.to_owned(),
@@ -112,7 +113,9 @@ pub struct KindTest {
 
 impl fmt::Debug for KindTest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KindTest").field("kind", &self.kind).finish_non_exhaustive()
+        f.debug_struct("KindTest")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
     }
 }
 

@@ -818,17 +818,29 @@ async fn rendered_bodies_are_reused_while_results_are_fresh() {
     use healthz_core::{Detail, Format, Scope};
     let runs = counter();
     let health = builder()
-        .readiness("db", ProbeOptions::new().cache(Duration::from_secs(5)), counting(&runs, MS, Status::Pass))
+        .readiness(
+            "db",
+            ProbeOptions::new().cache(Duration::from_secs(5)),
+            counting(&runs, MS, Status::Pass),
+        )
         .liveness("loop", ProbeOptions::new(), || async {})
         .build()
         .unwrap();
     let ready = Scope::Kind(Kind::Readiness);
     let first = health.render(ready, Detail::Full, Format::Json).await;
     let second = health.render(ready, Detail::Full, Format::Json).await;
-    assert_eq!(first.body().as_ptr(), second.body().as_ptr(), "reused, not re-rendered");
+    assert_eq!(
+        first.body().as_ptr(),
+        second.body().as_ptr(),
+        "reused, not re-rendered"
+    );
     assert_eq!(runs.load(Ordering::SeqCst), 1);
     let minimal = health.render(ready, Detail::Minimal, Format::Json).await;
-    assert_ne!(minimal.body(), first.body(), "each detail level has its own body");
+    assert_ne!(
+        minimal.body(),
+        first.body(),
+        "each detail level has its own body"
+    );
     assert!(!String::from_utf8_lossy(minimal.body()).contains("observedValue"));
 
     // An uncached probe runs on every request: its body is never reused.
@@ -841,13 +853,20 @@ async fn rendered_bodies_are_reused_while_results_are_fresh() {
     sleep(Duration::from_secs(6)).await;
     let third = health.render(ready, Detail::Full, Format::Json).await;
     assert_eq!(runs.load(Ordering::SeqCst), 2);
-    assert_ne!(third.body().as_ptr(), first.body().as_ptr(), "rendered from the new result");
+    assert_ne!(
+        third.body().as_ptr(),
+        first.body().as_ptr(),
+        "rendered from the new result"
+    );
 
     // Draining is answered at once, never from the cached body.
     health.drain();
     let drained = health.render(ready, Detail::Full, Format::Text).await;
     assert_eq!(drained.status(), Status::Fail);
-    assert_eq!(drained.body().as_ref(), b"[-]shutdown failed: draining\nreadyz check failed\n");
+    assert_eq!(
+        drained.body().as_ref(),
+        b"[-]shutdown failed: draining\nreadyz check failed\n"
+    );
     let all = health.render(Scope::All, Detail::Full, Format::Json).await;
     assert_eq!(all.status(), Status::Fail);
 }
@@ -864,16 +883,49 @@ async fn rendered_bodies_wait_for_startup() {
                 async move { done }
             }
         })
-        .readiness("db", ProbeOptions::new().cache(Duration::from_secs(60)), || async {})
+        .readiness(
+            "db",
+            ProbeOptions::new().cache(Duration::from_secs(60)),
+            || async {},
+        )
         .build()
         .unwrap();
     let ready = Scope::Kind(Kind::Readiness);
-    assert_eq!(health.render(ready, Detail::Full, Format::Json).await.status(), Status::Fail);
-    assert_eq!(health.render(ready, Detail::Full, Format::Json).await.status(), Status::Fail);
+    assert_eq!(
+        health
+            .render(ready, Detail::Full, Format::Json)
+            .await
+            .status(),
+        Status::Fail
+    );
+    assert_eq!(
+        health
+            .render(ready, Detail::Full, Format::Json)
+            .await
+            .status(),
+        Status::Fail
+    );
     started.store(true, Ordering::SeqCst);
-    assert_eq!(health.render(ready, Detail::Full, Format::Json).await.status(), Status::Pass);
-    let startup = health.render(Scope::Kind(Kind::Startup), Detail::Full, Format::Text).await;
-    assert_eq!(startup.body().as_ref(), b"[+]warmup ok\nstartupz check passed\n");
-    let again = health.render(Scope::Kind(Kind::Startup), Detail::Full, Format::Text).await;
-    assert_eq!(again.body().as_ptr(), startup.body().as_ptr(), "latched startup is served from the cache");
+    assert_eq!(
+        health
+            .render(ready, Detail::Full, Format::Json)
+            .await
+            .status(),
+        Status::Pass
+    );
+    let startup = health
+        .render(Scope::Kind(Kind::Startup), Detail::Full, Format::Text)
+        .await;
+    assert_eq!(
+        startup.body().as_ref(),
+        b"[+]warmup ok\nstartupz check passed\n"
+    );
+    let again = health
+        .render(Scope::Kind(Kind::Startup), Detail::Full, Format::Text)
+        .await;
+    assert_eq!(
+        again.body().as_ptr(),
+        startup.body().as_ptr(),
+        "latched startup is served from the cache"
+    );
 }

@@ -51,7 +51,10 @@ impl Subscriber for Recorder {
 fn a_status_change_is_logged_once_with_its_output_and_runs_get_spans() {
     let recorder = Recorder::default();
     let _guard = tracing::subscriber::set_default(recorder.clone());
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let fail = Arc::new(AtomicBool::new(false));
     let health = Health::builder()
         .without_registered()
@@ -77,9 +80,20 @@ fn a_status_change_is_logged_once_with_its_output_and_runs_get_spans() {
         }
     });
     let events = recorder.events.lock().unwrap();
-    let changes: Vec<_> = events.iter().filter(|e| e.contains("probe status changed")).collect();
-    assert_eq!(changes.len(), 2, "first result and one change, not one per request: {events:#?}");
-    assert!(changes[0].starts_with("INFO") && changes[0].contains("to=pass"), "{}", changes[0]);
+    let changes: Vec<_> = events
+        .iter()
+        .filter(|e| e.contains("probe status changed"))
+        .collect();
+    assert_eq!(
+        changes.len(),
+        2,
+        "first result and one change, not one per request: {events:#?}"
+    );
+    assert!(
+        changes[0].starts_with("INFO") && changes[0].contains("to=pass"),
+        "{}",
+        changes[0]
+    );
     assert!(changes[1].starts_with("WARN"), "{}", changes[1]);
     assert!(
         changes[1].contains("output=\"connection refused to postgres://u:***@db/app\""),
@@ -87,9 +101,17 @@ fn a_status_change_is_logged_once_with_its_output_and_runs_get_spans() {
         changes[1]
     );
     let spans = recorder.spans.lock().unwrap();
-    let runs = spans.iter().filter(|s| s.starts_with("healthz.probe")).count();
+    let runs = spans
+        .iter()
+        .filter(|s| s.starts_with("healthz.probe"))
+        .count();
     assert_eq!(runs, 6, "one span per run: {spans:?}");
-    assert!(spans.iter().any(|s| s.contains("kind=readiness") && s.contains("probe=db")), "{spans:?}");
+    assert!(
+        spans
+            .iter()
+            .any(|s| s.contains("kind=readiness") && s.contains("probe=db")),
+        "{spans:?}"
+    );
 }
 
 // ---- testing helpers ----------------------------------------------------------------------------
@@ -112,19 +134,42 @@ async fn heartbeat() {}
 
 #[tokio::test(start_paused = true)]
 async fn testing_runs_one_registered_probe_against_given_state() {
-    let ok = testing::probe(Kind::Readiness, "queue").state(Queue { depth: 3 }).run().await.unwrap();
+    let ok = testing::probe(Kind::Readiness, "queue")
+        .state(Queue { depth: 3 })
+        .run()
+        .await
+        .unwrap();
     assert_eq!((ok.status(), ok.observed_value()), (Status::Pass, 3.0));
-    let slow = testing::probe(Kind::Readiness, "queue").state(Queue { depth: 500 }).run().await.unwrap();
+    let slow = testing::probe(Kind::Readiness, "queue")
+        .state(Queue { depth: 500 })
+        .run()
+        .await
+        .unwrap();
     assert_eq!(slow.output(), Some("timed out after 100ms"));
 }
 
 #[tokio::test]
 async fn testing_reports_unknown_probes_and_missing_state() {
-    let unknown = testing::probe(Kind::Readiness, "nope").run().await.unwrap_err();
+    let unknown = testing::probe(Kind::Readiness, "nope")
+        .run()
+        .await
+        .unwrap_err();
     assert!(matches!(unknown, TestError::NoSuchProbe { .. }));
-    assert!(unknown.to_string().contains("no readiness probe named `nope`"));
-    let missing = testing::probe(Kind::Readiness, "queue").run().await.unwrap_err();
-    assert!(missing.to_string().contains("no `observability::Queue` was supplied"), "{missing}");
+    assert!(
+        unknown
+            .to_string()
+            .contains("no readiness probe named `nope`")
+    );
+    let missing = testing::probe(Kind::Readiness, "queue")
+        .run()
+        .await
+        .unwrap_err();
+    assert!(
+        missing
+            .to_string()
+            .contains("no `observability::Queue` was supplied"),
+        "{missing}"
+    );
 }
 
 #[tokio::test]
@@ -132,6 +177,9 @@ async fn testing_runs_a_kind() {
     let report = testing::kind(Kind::Liveness).run().await.unwrap();
     assert_eq!(report.status(), Status::Pass);
     assert_eq!(report.checks().len(), 1);
-    let health = testing::kind(Kind::Readiness).state(Queue { depth: 1 }).build().unwrap();
+    let health = testing::kind(Kind::Readiness)
+        .state(Queue { depth: 1 })
+        .build()
+        .unwrap();
     assert_eq!(health.check(Kind::Readiness).await.status(), Status::Pass);
 }
