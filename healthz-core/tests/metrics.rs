@@ -95,43 +95,43 @@ async fn runs_outcomes_statuses_and_cache_hits_are_counted() {
             &text,
             r#"healthz_probe_cache_hits_total{kind="readiness",probe="db"}"#
         ),
-        2.0
+        2
     );
     assert_eq!(
         value(
             &text,
             r#"healthz_probe_status{kind="readiness",probe="db",status="pass"}"#
         ),
-        1.0
+        1
     );
     assert_eq!(
         value(
             &text,
             r#"healthz_probe_status{kind="readiness",probe="search",status="fail"}"#
         ),
-        1.0
+        1
     );
     assert_eq!(
         value(
             &text,
             r#"healthz_probe_status{kind="readiness",probe="search",status="pass"}"#
         ),
-        0.0
+        0
     );
     assert_eq!(
         value(&text, r#"healthz_status{kind="readiness",status="fail"}"#),
-        1.0
+        1
     );
     assert_eq!(
         value(&text, r#"healthz_status{kind="liveness",status="fail"}"#),
-        1.0
+        1
     );
     assert_eq!(
         value(
             &text,
             r#"healthz_probe_duration_seconds_count{kind="readiness",probe="slow"}"#
         ),
-        3.0
+        3
     );
 }
 
