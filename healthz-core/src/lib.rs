@@ -53,6 +53,7 @@ mod probe;
 mod redact;
 mod render;
 mod report;
+mod selfcheck;
 mod slot;
 mod state;
 mod status;
@@ -68,6 +69,7 @@ pub use probe::{AsyncRun, BlockingRun, BoxFuture, Location, ProbeDef, Run};
 pub use redact::redact;
 pub use render::{Format, Rendered};
 pub use report::{CheckResult, Detail, MAX_OUTPUT_BYTES, Report, Scope};
+pub use selfcheck::{HEALTHCHECK_TIMEOUT, ProbeUrlError, healthcheck, probe_url};
 pub use state::{MissingState, ProbeState, StateKey, StateMap};
 pub use status::Status;
 
