@@ -1,7 +1,7 @@
 //! [`Endpoints`]: the actix-web service that serves `/livez`, `/readyz`, `/startupz` and
 //! `/healthz`.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::sync::Arc;
 
 use actix_web::dev::{AppService, HttpServiceFactory};
@@ -269,38 +269,12 @@ async fn serve(req: HttpRequest) -> HttpResponse {
     let mut response = HttpResponse::build(status);
     response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     if query.verbose || wants_text(&req) {
-        let mut text = report.to_text(detail);
-        for unmatched in unmatched_excludes(health, scope, &query.exclude) {
-            let _ = writeln!(
-                text,
-                "warn: some health checks cannot be excluded: no matches for \"{}\"",
-                printable(unmatched)
-            );
-        }
-        response.content_type(TEXT).body(text)
+        response.content_type(TEXT).body(report.to_text(detail))
     } else {
         response
             .content_type(HEALTH_JSON)
             .body(report.to_json(detail))
     }
-}
-
-/// The names in `exclude` that no probe of the scope has.
-fn unmatched_excludes<'q>(
-    health: &Health,
-    scope: Scope,
-    exclude: &'q [std::borrow::Cow<'q, str>],
-) -> Vec<&'q str> {
-    exclude
-        .iter()
-        .map(|e| &**e)
-        .filter(|name| match scope {
-            Scope::Kind(kind) => !health.has_probe(kind, name),
-            Scope::All => !Kind::ALL
-                .into_iter()
-                .any(|kind| health.has_probe(kind, name)),
-        })
-        .collect()
 }
 
 /// Whether the caller asked for text with `Accept` (and not for JSON first).

@@ -61,7 +61,7 @@ pub use observe::{Observer, Outcome, RunEvent, StatusChange};
 pub use options::{DEFAULT_TIMEOUT, ProbeOptions};
 pub use probe::{AsyncRun, BlockingRun, BoxFuture, Location, ProbeDef, Run};
 pub use redact::redact;
-pub use report::{CheckResult, Detail, MAX_OUTPUT_BYTES, Report, Scope};
+pub use report::{CheckResult, Detail, MAX_BODY_BYTES, MAX_OUTPUT_BYTES, Report, Scope};
 pub use state::{MissingState, ProbeState, StateKey, StateMap};
 pub use status::Status;
 
