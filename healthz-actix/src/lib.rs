@@ -6,9 +6,13 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod access;
 mod endpoints;
+mod forwarded;
 mod query;
 
+pub use access::{AccessError, AccessPolicy};
 pub use endpoints::{Endpoint, Endpoints, HEALTH_JSON};
+pub use forwarded::ProxyHeader;
 pub use healthz_core::*;
 pub use query::MAX_EXCLUDES;

@@ -69,6 +69,11 @@ async fn passing_endpoints_answer_200_with_health_json() {
             "no-store",
             "{path}"
         );
+        assert_eq!(
+            value(&headers, &header::X_CONTENT_TYPE_OPTIONS),
+            "nosniff",
+            "{path}"
+        );
         let json: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(json["status"], "pass", "{path}: {body}");
     }
@@ -341,6 +346,33 @@ async fn paths_prefixes_and_scopes() {
     ] {
         let res = test::call_service(&app, test::TestRequest::get().uri(path).to_request()).await;
         assert_eq!(res.status(), expected, "{path}");
+    }
+}
+
+#[actix_web::test]
+async fn every_error_has_a_short_message() {
+    for (req, expected) in [
+        (
+            get("/readyz?verbose=maybe", LOOPBACK),
+            StatusCode::BAD_REQUEST,
+        ),
+        (get("/readyz/nope", LOOPBACK), StatusCode::NOT_FOUND),
+        (
+            test::TestRequest::delete().uri("/livez"),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+    ] {
+        let (status, headers, body) = call(health(), req).await;
+        assert_eq!(status, expected);
+        assert_eq!(
+            value(&headers, &header::CONTENT_TYPE),
+            "text/plain; charset=utf-8"
+        );
+        assert_eq!(value(&headers, &header::CACHE_CONTROL), "no-store");
+        assert!(
+            body.ends_with('\n') && body.lines().count() == 1 && body.len() < 120,
+            "{body:?}"
+        );
     }
 }
 
