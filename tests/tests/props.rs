@@ -218,7 +218,7 @@ async fn check(
     if status.is_client_error() {
         let text = std::str::from_utf8(&body).expect("utf-8 message");
         prop_assert!(
-            text.ends_with('\n') && text.lines().count() == 1 && text.len() <= 160,
+            text.ends_with('\n') && text.lines().count() == 1 && text.len() <= 400,
             "{status} message {text:?} for {req:?}"
         );
         prop_assert_eq!(content_type.as_str(), "text/plain; charset=utf-8");
@@ -264,9 +264,11 @@ fn no_request_gives_a_500_a_panic_or_a_leak() {
                 .await,
         )
     });
+    // A fixed seed keeps runs reproducible; PROPTEST_RNG_SEED and PROPTEST_CASES explore more.
     let config = ProptestConfig {
-        cases: 512,
+        cases: 1024,
         failure_persistence: None,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x0068_6561_6c74_687a),
         ..ProptestConfig::default()
     };
     proptest!(config, |(req in requests())| {
