@@ -2,6 +2,9 @@
 //! allowlist (403), bearer token (401 with `WWW-Authenticate`), forwarded headers from trusted
 //! proxies only, and who sees details.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use actix_web::http::{StatusCode, header};
 use actix_web::{App, test};
 use healthz_actix::{AccessPolicy, Endpoints, Health, ProbeOptions, ProxyHeader};
@@ -68,7 +71,7 @@ fn kubelet_and_token() -> AccessPolicy {
 }
 
 #[actix_web::test]
-async fn clients_outside_the_allowlist_get_403_before_any_probe_runs() {
+async fn clients_outside_the_allowlist_get_403() {
     for peer in ["192.0.2.1:5000", "[2001:db8::1]:5000", "[::1]:5000"] {
         let answer = call(
             kubelet_and_token(),
@@ -291,4 +294,55 @@ async fn a_local_proxy_does_not_make_its_clients_loopback() {
     )
     .await;
     assert!(answer.shows_details());
+}
+
+#[actix_web::test]
+async fn refused_callers_run_no_probe() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let health = Health::builder()
+        .without_registered()
+        .readiness("counted", ProbeOptions::new(), {
+            let runs = Arc::clone(&runs);
+            move || {
+                runs.fetch_add(1, Ordering::SeqCst);
+                async {}
+            }
+        })
+        .build()
+        .unwrap();
+    let policy = AccessPolicy::new()
+        .allow("10.0.0.0/8")
+        .unwrap()
+        .require_token(TOKEN)
+        .unwrap();
+    let app = test::init_service(App::new().service(Endpoints::new(health).access(policy))).await;
+    for (req, expected) in [
+        (from("192.0.2.1:5000", "/readyz"), StatusCode::FORBIDDEN),
+        (
+            from("192.0.2.1:5000", "/readyz/counted"),
+            StatusCode::FORBIDDEN,
+        ),
+        (from("10.0.0.1:5000", "/readyz"), StatusCode::UNAUTHORIZED),
+        (
+            from("10.0.0.1:5000", "/readyz").insert_header(bearer("wrong")),
+            StatusCode::UNAUTHORIZED,
+        ),
+    ] {
+        let res = test::call_service(&app, req.to_request()).await;
+        assert_eq!(res.status(), expected);
+    }
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        0,
+        "no probe ran for a refused caller"
+    );
+    let res = test::call_service(
+        &app,
+        from("10.0.0.1:5000", "/readyz")
+            .insert_header(bearer(TOKEN))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
 }
