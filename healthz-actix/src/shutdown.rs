@@ -173,7 +173,9 @@ impl Signals {
             })
         }
         #[cfg(not(unix))]
-        Ok(Signals {})
+        {
+            Ok(Signals {})
+        }
     }
 
     /// The name of the next signal.
