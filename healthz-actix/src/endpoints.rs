@@ -76,7 +76,7 @@ impl Endpoint {
 /// | `/livez/{name}`, `/readyz/{name}`, `/startupz/{name}` | one probe; unknown name: 404 |
 ///
 /// `pass` and `warn` answer 200 (see [`warn_status`](Self::warn_status)), `fail` 503, with
-/// `Content-Type: application/health+json` and `Cache-Control: no-store`; bodies stay under
+/// `Content-Type: application/health+json` and `Cache-Control: no-store`; bodies are at most
 /// [`MAX_BODY_BYTES`](healthz_core::MAX_BODY_BYTES). `?verbose` (or `Accept: text/plain`)
 /// answers the Kubernetes text form; `?exclude=name` (repeatable) leaves a probe out. Other
 /// methods get 405 with `Allow: GET, HEAD`, bad query strings 400, each with a one-line reason.
