@@ -1,15 +1,16 @@
 //! [`Endpoints`]: the actix-web service that serves `/livez`, `/readyz`, `/startupz` and
 //! `/healthz`.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::sync::Arc;
 
 use actix_web::dev::{AppService, HttpServiceFactory};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, guard, web};
-use healthz_core::{Detail, Health, Kind, Scope, Status};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, guard, web};
+use healthz_core::{Health, Kind, Scope, Status};
 
+use crate::access::AccessPolicy;
 use crate::query::{Query, printable};
 
 /// The media type of JSON health reports (IETF draft "Health Check Response Format for HTTP APIs").
@@ -74,10 +75,14 @@ impl Endpoint {
 /// | `GET`/`HEAD /healthz` | everything together |
 /// | `/livez/{name}`, `/readyz/{name}`, `/startupz/{name}` | one probe; unknown name: 404 |
 ///
-/// `pass` and `warn` answer 200, `fail` 503, with `Content-Type: application/health+json` and
-/// `Cache-Control: no-store`. `?verbose` (or `Accept: text/plain`) answers the Kubernetes text
-/// form; `?exclude=name` leaves a probe out. Outputs are shown only to loopback callers; others
-/// see statuses only.
+/// `pass` and `warn` answer 200 (see [`warn_status`](Self::warn_status)), `fail` 503, with
+/// `Content-Type: application/health+json` and `Cache-Control: no-store`; bodies are at most
+/// [`MAX_BODY_BYTES`](healthz_core::MAX_BODY_BYTES). `?verbose` (or `Accept: text/plain`)
+/// answers the Kubernetes text form; `?exclude=name` (repeatable) leaves a probe out. Other
+/// methods get 405 with `Allow: GET, HEAD`, bad query strings 400, each with a one-line reason.
+///
+/// Details (outputs, observed values, service metadata) are shown only to loopback callers;
+/// others see statuses only. An [`AccessPolicy`] changes who may call and who sees details.
 ///
 /// ```no_run
 /// use actix_web::{App, HttpServer};
@@ -98,6 +103,7 @@ pub struct Endpoints {
     prefix: String,
     paths: [Option<String>; 4],
     warn_status: StatusCode,
+    access: AccessPolicy,
 }
 
 impl fmt::Debug for Endpoints {
@@ -106,6 +112,7 @@ impl fmt::Debug for Endpoints {
             .field("prefix", &self.prefix)
             .field("paths", &self.paths)
             .field("warn_status", &self.warn_status)
+            .field("access", &self.access)
             .finish_non_exhaustive()
     }
 }
@@ -118,6 +125,7 @@ impl Endpoints {
             prefix: String::new(),
             paths: Endpoint::ALL.map(|e| Some(e.default_path().to_owned())),
             warn_status: StatusCode::OK,
+            access: AccessPolicy::new(),
         }
     }
 
@@ -167,6 +175,24 @@ impl Endpoints {
         self.warn_status = status;
         self
     }
+
+    /// Who may call the endpoints and who sees details (default: everyone may call, loopback
+    /// callers see details). See [`AccessPolicy`].
+    ///
+    /// ```
+    /// use actix_web::App;
+    /// use healthz_actix::{AccessPolicy, Endpoints, Health};
+    ///
+    /// # fn demo(health: Health) -> Result<(), healthz_actix::AccessError> {
+    /// let policy = AccessPolicy::new().allow("10.0.0.0/8")?.token("s3cr3t-t0ken")?;
+    /// let app = App::new().service(Endpoints::new(health).access(policy));
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn access(mut self, policy: AccessPolicy) -> Self {
+        self.access = policy;
+        self
+    }
 }
 
 /// What each mounted resource knows, as its app data.
@@ -179,6 +205,7 @@ struct Target {
 struct Shared {
     health: Health,
     warn_status: StatusCode,
+    access: AccessPolicy,
 }
 
 impl HttpServiceFactory for Endpoints {
@@ -186,6 +213,7 @@ impl HttpServiceFactory for Endpoints {
         let shared = Arc::new(Shared {
             health: self.health,
             warn_status: self.warn_status,
+            access: self.access,
         });
         for endpoint in Endpoint::ALL {
             let Some(path) = &self.paths[endpoint.index()] else {
@@ -221,24 +249,46 @@ async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
         "method {} is not allowed here: use GET or HEAD\n",
         printable(req.method().as_str())
     );
-    HttpResponse::MethodNotAllowed()
+    respond(StatusCode::METHOD_NOT_ALLOWED)
         .insert_header((header::ALLOW, HeaderValue::from_static("GET, HEAD")))
-        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .content_type(TEXT)
         .body(message)
 }
 
-fn error(status: StatusCode, message: String) -> HttpResponse {
-    HttpResponse::build(status)
+/// A response with the headers every answer carries: never cached, never sniffed (bodies may
+/// echo what the caller sent).
+fn respond(status: StatusCode) -> HttpResponseBuilder {
+    let mut response = HttpResponse::build(status);
+    response
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .content_type(TEXT)
-        .body(message)
+        .insert_header((
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ));
+    response
+}
+
+fn error(status: StatusCode, message: String) -> HttpResponse {
+    respond(status).content_type(TEXT).body(message)
 }
 
 async fn serve(req: HttpRequest) -> HttpResponse {
     let Some(target) = req.app_data::<Target>() else {
         // Only `Endpoints::register` mounts this handler, always with its target.
         return error(StatusCode::NOT_FOUND, "not found\n".into());
+    };
+    // Decided before anything else, so a refused caller learns nothing and runs no probe.
+    let peer = req.peer_addr().map(|addr| addr.ip());
+    let detail = match target.shared.access.check(peer, req.headers()) {
+        Ok(detail) => detail,
+        Err(denial) => {
+            tracing::debug!(?peer, ?denial, "healthz: request refused");
+            let mut response = respond(denial.status());
+            if let Some(challenge) = denial.challenge() {
+                response.insert_header((header::WWW_AUTHENTICATE, challenge));
+            }
+            return response.content_type(TEXT).body(denial.message());
+        }
     };
     let query = match Query::parse(req.query_string()) {
         Ok(query) => query,
@@ -260,47 +310,20 @@ async fn serve(req: HttpRequest) -> HttpResponse {
         let exclude: Vec<&str> = query.exclude.iter().map(|e| &**e).collect();
         health.evaluate(scope, &exclude).await
     };
-    let detail = detail(&req);
     let status = match report.status() {
         Status::Pass => StatusCode::OK,
         Status::Warn => target.shared.warn_status,
         Status::Fail => StatusCode::SERVICE_UNAVAILABLE,
     };
-    let mut response = HttpResponse::build(status);
-    response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     if query.verbose || wants_text(&req) {
-        let mut text = report.to_text(detail);
-        for unmatched in unmatched_excludes(health, scope, &query.exclude) {
-            let _ = writeln!(
-                text,
-                "warn: some health checks cannot be excluded: no matches for \"{}\"",
-                printable(unmatched)
-            );
-        }
-        response.content_type(TEXT).body(text)
+        respond(status)
+            .content_type(TEXT)
+            .body(report.to_text(detail))
     } else {
-        response
+        respond(status)
             .content_type(HEALTH_JSON)
             .body(report.to_json(detail))
     }
-}
-
-/// The names in `exclude` that no probe of the scope has.
-fn unmatched_excludes<'q>(
-    health: &Health,
-    scope: Scope,
-    exclude: &'q [std::borrow::Cow<'q, str>],
-) -> Vec<&'q str> {
-    exclude
-        .iter()
-        .map(|e| &**e)
-        .filter(|name| match scope {
-            Scope::Kind(kind) => !health.has_probe(kind, name),
-            Scope::All => !Kind::ALL
-                .into_iter()
-                .any(|kind| health.has_probe(kind, name)),
-        })
-        .collect()
 }
 
 /// Whether the caller asked for text with `Accept` (and not for JSON first).
@@ -322,12 +345,4 @@ fn wants_text(req: &HttpRequest) -> bool {
         }
     }
     false
-}
-
-/// How much the caller may see: everything from loopback, statuses only from elsewhere.
-fn detail(req: &HttpRequest) -> Detail {
-    match req.peer_addr() {
-        Some(peer) if peer.ip().to_canonical().is_loopback() => Detail::Full,
-        _ => Detail::Minimal,
-    }
 }

@@ -6,9 +6,15 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod access;
 mod endpoints;
+mod forwarded;
 mod query;
+mod shutdown;
 
+pub use access::{AccessError, AccessPolicy};
 pub use endpoints::{Endpoint, Endpoints, HEALTH_JSON};
+pub use forwarded::ProxyHeader;
 pub use healthz_core::*;
 pub use query::MAX_EXCLUDES;
+pub use shutdown::Shutdown;

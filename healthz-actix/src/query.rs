@@ -52,10 +52,12 @@ impl<'a> Query<'a> {
     }
 }
 
-/// `text` cut to 64 characters with control characters escaped, for echoing in an error.
+/// `text` with control characters escaped, cut to 64 characters (escapes included, so the echo
+/// stays short whatever the input), for echoing in an error.
 pub(crate) fn printable(text: &str) -> String {
-    let mut out: String = text.chars().take(64).flat_map(char::escape_debug).collect();
-    if text.chars().nth(64).is_some() {
+    let mut escaped = text.chars().flat_map(char::escape_debug);
+    let mut out: String = escaped.by_ref().take(64).collect();
+    if escaped.next().is_some() {
         out.push('…');
     }
     out
@@ -92,5 +94,10 @@ mod tests {
         assert!(Query::parse(&many).unwrap_err().contains("at most 64"));
         assert_eq!(printable("a\u{0}b"), "a\\0b");
         assert_eq!(printable(&"x".repeat(100)).chars().count(), 65);
+        let controls = printable(&"\u{1}".repeat(100));
+        assert!(controls.starts_with("\\u{1}\\u{1}") && controls.ends_with('…'));
+        assert_eq!(controls.chars().count(), 65, "escapes count toward the cut");
+        let long = Query::parse(&format!("verbose={}", "%01".repeat(500))).unwrap_err();
+        assert!(long.len() < 160, "{long}");
     }
 }

@@ -153,13 +153,25 @@ impl Health {
     }
 
     /// Evaluates a scope, leaving out the probes named in `exclude` (they are not run).
+    ///
+    /// The report lists the probes left out in [`Report::excluded`] and the names that match no
+    /// probe of the scope in [`Report::unmatched_excludes`].
     pub async fn evaluate(&self, scope: Scope, exclude: &[&str]) -> Report {
         self.start_pollers();
+        let unmatched = self.unmatched(scope, exclude);
         match scope {
             Scope::Kind(kind) => {
                 let (status, output, checks) = self.evaluate_kind(kind, exclude).await;
                 self.publish(kind, status);
+                // A top-level output means the kind failed before its probes were looked at
+                // (draining or starting): nothing was left out.
+                let excluded = if output.is_none() {
+                    self.excluded(kind, exclude)
+                } else {
+                    Vec::new()
+                };
                 Report::new(scope, status, output, checks, Arc::clone(&self.inner.meta))
+                    .excluding(excluded, unmatched)
             }
             Scope::All => {
                 let (live, ready) = tokio::join!(
@@ -168,11 +180,19 @@ impl Health {
                 );
                 // Readiness has settled startup: either it latched (and startup is served from the
                 // latch) or it reported the startup probes itself.
-                let startup = if self.is_started() {
+                let started = self.is_started();
+                let startup = if started {
                     self.evaluate_kind(Kind::Startup, exclude).await
                 } else {
                     (Status::Fail, None, Vec::new())
                 };
+                let mut excluded = self.excluded(Kind::Liveness, exclude);
+                if ready.1.is_none() {
+                    excluded.extend(self.excluded(Kind::Readiness, exclude));
+                }
+                if started {
+                    excluded.extend(self.excluded(Kind::Startup, exclude));
+                }
                 self.publish(Kind::Liveness, live.0);
                 self.publish(Kind::Readiness, ready.0);
                 self.publish(Kind::Startup, startup.0);
@@ -181,8 +201,37 @@ impl Health {
                 checks.extend(ready.2);
                 checks.extend(startup.2);
                 Report::new(scope, status, ready.1, checks, Arc::clone(&self.inner.meta))
+                    .excluding(excluded, unmatched)
             }
         }
+    }
+
+    /// The probes of `kind` named in `exclude`.
+    fn excluded(&self, kind: Kind, exclude: &[&str]) -> Vec<Arc<Slot>> {
+        if exclude.is_empty() {
+            return Vec::new();
+        }
+        self.inner.slots[kind.index()]
+            .iter()
+            .filter(|slot| exclude.contains(&slot.name()))
+            .cloned()
+            .collect()
+    }
+
+    /// The names in `exclude` that no probe of `scope` has, sorted, without duplicates.
+    fn unmatched(&self, scope: Scope, exclude: &[&str]) -> Vec<Box<str>> {
+        let matches = |name: &str| match scope {
+            Scope::Kind(kind) => self.has_probe(kind, name),
+            Scope::All => Kind::ALL.into_iter().any(|kind| self.has_probe(kind, name)),
+        };
+        let mut unmatched: Vec<Box<str>> = exclude
+            .iter()
+            .filter(|name| !matches(name))
+            .map(|&name| name.into())
+            .collect();
+        unmatched.sort_unstable();
+        unmatched.dedup();
+        unmatched
     }
 
     /// Evaluates one probe. `None` when the kind has no probe of that name.

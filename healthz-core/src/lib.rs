@@ -68,7 +68,7 @@ pub use options::{DEFAULT_TIMEOUT, ProbeOptions};
 pub use probe::{AsyncRun, BlockingRun, BoxFuture, Location, ProbeDef, Run};
 pub use redact::redact;
 pub use render::{Format, Rendered};
-pub use report::{CheckResult, Detail, MAX_OUTPUT_BYTES, Report, Scope};
+pub use report::{CheckResult, Detail, MAX_BODY_BYTES, MAX_OUTPUT_BYTES, Report, Scope};
 pub use selfcheck::{HEALTHCHECK_TIMEOUT, ProbeUrlError, healthcheck, probe_url};
 pub use state::{MissingState, ProbeState, StateKey, StateMap};
 pub use status::Status;

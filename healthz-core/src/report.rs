@@ -15,6 +15,20 @@ use crate::{Kind, Status};
 /// The longest output served per check; longer ones are cut at a character boundary and marked.
 pub const MAX_OUTPUT_BYTES: usize = 512;
 
+/// The largest body [`Report::to_json`] and [`Report::to_text`] produce.
+///
+/// The kubelet reads at most 10 KiB of a probe's response, so bodies stay well under that: when
+/// the outputs cut at [`MAX_OUTPUT_BYTES`] are still too long together, they are cut shorter
+/// (down to 32 bytes), and when even that is too long, checks are left out (passing ones first)
+/// and a note says how many.
+pub const MAX_BODY_BYTES: usize = 8 * 1024;
+
+/// The shortest cut of an output when a body must shrink.
+const MIN_OUTPUT_BYTES: usize = 32;
+
+/// The longest list of unmatched `exclude` names in a note.
+const MAX_UNMATCHED_BYTES: usize = 1024;
+
 /// What a report covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Scope {
@@ -170,6 +184,10 @@ pub struct Report {
     output: Option<Cow<'static, str>>,
     checks: Vec<CheckResult>,
     meta: Arc<Meta>,
+    /// The probes left out with `exclude`, sorted by kind, then name.
+    excluded: Vec<Arc<Slot>>,
+    /// The `exclude` names no probe of the scope has, sorted, without duplicates.
+    unmatched: Vec<Box<str>>,
 }
 
 impl Report {
@@ -186,7 +204,16 @@ impl Report {
             output,
             checks,
             meta,
+            excluded: Vec::new(),
+            unmatched: Vec::new(),
         }
+    }
+
+    /// Records what `exclude` left out (`excluded`) and the names it gave that matched nothing.
+    pub(crate) fn excluding(mut self, excluded: Vec<Arc<Slot>>, unmatched: Vec<Box<str>>) -> Self {
+        self.excluded = excluded;
+        self.unmatched = unmatched;
+        self
     }
 
     /// The aggregate status: the worst [contribution](CheckResult::contribution) of any check, or
@@ -216,51 +243,193 @@ impl Report {
         self.checks.iter().find(|c| c.name() == name)
     }
 
-    /// The `application/health+json` body.
-    ///
-    /// With [`Detail::Minimal`] it holds only statuses and times: no `output`, no observed values
-    /// and no service metadata.
-    pub fn to_json(&self, detail: Detail) -> Vec<u8> {
-        // Serializing into a Vec cannot fail: every key is a string and every number finite.
-        serde_json::to_vec(&Json {
-            report: self,
-            detail,
-        })
-        .unwrap_or_default()
+    /// The probes that `exclude` left out (they did not run), as kind and name, sorted like
+    /// [`checks`](Self::checks). Empty when the report failed before running its probes
+    /// (draining, or starting).
+    pub fn excluded(&self) -> impl ExactSizeIterator<Item = (Kind, &str)> + '_ {
+        self.excluded.iter().map(|slot| (slot.kind(), slot.name()))
     }
 
-    /// The Kubernetes-style `?verbose` text: a `[+]name ok` or `[-]name failed: reason` line per
-    /// check, then `readyz check passed` or `readyz check failed`.
+    /// The `exclude` names that match no probe in the report's scope, sorted and without
+    /// duplicates. [`to_text`](Self::to_text) warns about them as the Kubernetes API server does,
+    /// and [`to_json`](Self::to_json) in `notes`.
+    pub fn unmatched_excludes(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.unmatched.iter().map(|name| &**name)
+    }
+
+    /// The `application/health+json` body, at most [`MAX_BODY_BYTES`] long.
+    ///
+    /// With [`Detail::Minimal`] it holds only statuses and times: no `output`, no observed values
+    /// and no service metadata. Outputs are cut at [`MAX_OUTPUT_BYTES`] with a marker
+    /// (`… [truncated 1200 bytes]`); a body still too long is shortened further, and `notes` says
+    /// how many checks were left out.
+    pub fn to_json(&self, detail: Detail) -> Vec<u8> {
+        let unmatched = self.unmatched_note();
+        let render = |checks: &[&CheckResult], output_limit: usize, omitted: usize| {
+            let mut notes: Vec<String> = unmatched.iter().cloned().collect();
+            if omitted > 0 {
+                notes.push(omitted_note(omitted, self.checks.len()));
+            }
+            // Serializing into a Vec cannot fail: every key is a string.
+            serde_json::to_vec(&Json {
+                report: self,
+                checks,
+                detail,
+                output_limit,
+                notes: &notes,
+            })
+            .unwrap_or_default()
+        };
+        let all: Vec<&CheckResult> = self.checks.iter().collect();
+        let mut body = Vec::new();
+        for limit in output_limits() {
+            body = render(&all, limit, 0);
+            if body.len() <= MAX_BODY_BYTES {
+                return body;
+            }
+        }
+        // Outputs are as short as they get: leave checks out, the least telling first. Keeping
+        // `k` of them fits for small `k` (zero checks always does); find the largest `k`.
+        let order = keep_order(self.checks.iter().map(|c| rank(Some(c.status()))));
+        let (mut fits, mut too_long) = (0, all.len());
+        while too_long - fits > 1 {
+            let k = fits + (too_long - fits) / 2;
+            let candidate = render(&kept(&all, &order, k), MIN_OUTPUT_BYTES, all.len() - k);
+            if candidate.len() <= MAX_BODY_BYTES {
+                (fits, body) = (k, candidate);
+            } else {
+                too_long = k;
+            }
+        }
+        if fits == 0 {
+            body = render(&[], MIN_OUTPUT_BYTES, all.len());
+        }
+        body
+    }
+
+    /// The Kubernetes-style `?verbose` text, at most [`MAX_BODY_BYTES`] long: a `[+]name ok`,
+    /// `[+]name warn: reason`, `[-]name failed: reason` or `[+]name excluded: ok` line per
+    /// probe, a `warn:` line for `exclude` names that match nothing, then `readyz check passed`
+    /// or `readyz check failed`.
     ///
     /// With [`Detail::Minimal`] every reason reads `reason withheld`, as the Kubernetes API
-    /// server does for unauthorized callers.
+    /// server does for unauthorized callers. Long reasons are cut as in [`to_json`](Self::to_json);
+    /// when lines must be left out, a `warn:` line says how many.
     pub fn to_text(&self, detail: Detail) -> String {
-        let mut out = String::with_capacity(32 * (self.checks.len() + 2));
+        let mut head = String::new();
         if let Some(output) = self.output.as_deref() {
             let line = if self.draining() {
                 "shutdown"
             } else {
                 "startup"
             };
-            let _ = writeln!(out, "[-]{line} failed: {}", reason(detail, Some(output)));
+            let reason = reason(detail, Some(output), MAX_OUTPUT_BYTES);
+            let _ = writeln!(head, "[-]{line} failed: {reason}");
         }
-        for check in &self.checks {
-            let name = check.name();
-            let _ = match check.status() {
-                Status::Pass => writeln!(out, "[+]{name} ok"),
-                Status::Warn => writeln!(out, "[+]{name} warn: {}", reason(detail, check.output())),
-                Status::Fail => {
-                    writeln!(out, "[-]{name} failed: {}", reason(detail, check.output()))
-                }
-            };
+        let mut tail = String::new();
+        if let Some(note) = self.unmatched_note() {
+            let _ = writeln!(tail, "warn: {note}");
         }
         let verdict = if self.status.is_healthy() {
             "passed"
         } else {
             "failed"
         };
-        let _ = writeln!(out, "{} check {verdict}", self.scope.endpoint());
-        out
+        let verdict = format!("{} check {verdict}\n", self.scope.endpoint());
+        let fixed = head.len() + tail.len() + verdict.len();
+
+        let mut lines = Vec::new();
+        for limit in output_limits() {
+            lines = self.text_lines(detail, limit);
+            if fixed + lines.iter().map(|(_, l)| l.len()).sum::<usize>() <= MAX_BODY_BYTES {
+                return [
+                    head,
+                    lines.into_iter().map(|(_, l)| l).collect(),
+                    tail,
+                    verdict,
+                ]
+                .concat();
+            }
+        }
+        // Leave lines out, the least telling first, making room for the note that says so.
+        let total = lines.len();
+        let note = |omitted| format!("warn: {}\n", omitted_note(omitted, total));
+        let mut room = MAX_BODY_BYTES.saturating_sub(fixed + note(lines.len()).len());
+        let mut keep = vec![false; lines.len()];
+        for i in keep_order(lines.iter().map(|(rank, _)| *rank)) {
+            let Some(left) = room.checked_sub(lines[i].1.len()) else {
+                break;
+            };
+            room = left;
+            keep[i] = true;
+        }
+        let omitted = keep.iter().filter(|k| !**k).count();
+        let kept = lines
+            .into_iter()
+            .zip(keep)
+            .filter_map(|((_, line), keep)| keep.then_some(line));
+        [head, kept.collect(), tail, note(omitted), verdict].concat()
+    }
+
+    /// One `?verbose` line per check and excluded probe, in order, with its [`rank`].
+    fn text_lines(&self, detail: Detail, limit: usize) -> Vec<(u8, String)> {
+        let mut lines: Vec<(Kind, &str, u8, String)> = self
+            .checks
+            .iter()
+            .map(|check| {
+                let name = check.name();
+                let line = match check.status() {
+                    Status::Pass => format!("[+]{name} ok\n"),
+                    Status::Warn => {
+                        format!(
+                            "[+]{name} warn: {}\n",
+                            reason(detail, check.output(), limit)
+                        )
+                    }
+                    Status::Fail => {
+                        format!(
+                            "[-]{name} failed: {}\n",
+                            reason(detail, check.output(), limit)
+                        )
+                    }
+                };
+                (check.kind(), name, rank(Some(check.status())), line)
+            })
+            .collect();
+        lines.extend(
+            self.excluded()
+                .map(|(kind, name)| (kind, name, rank(None), format!("[+]{name} excluded: ok\n"))),
+        );
+        // Both lists are sorted by kind, then name: a stable sort merges them.
+        lines.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        lines
+            .into_iter()
+            .map(|(_, _, rank, line)| (rank, line))
+            .collect()
+    }
+
+    /// `some health checks cannot be excluded: no matches for "a","b"`, at most about 1 KiB.
+    fn unmatched_note(&self) -> Option<String> {
+        if self.unmatched.is_empty() {
+            return None;
+        }
+        let mut note = String::from("some health checks cannot be excluded: no matches for ");
+        for (i, name) in self.unmatched.iter().enumerate() {
+            if i > 0 {
+                note.push(',');
+            }
+            let _ = write!(note, "{name:?}");
+            if note.len() > MAX_UNMATCHED_BYTES {
+                let mut end = MAX_UNMATCHED_BYTES;
+                while !note.is_char_boundary(end) {
+                    end -= 1;
+                }
+                note.truncate(end);
+                let _ = write!(note, "… ({} names)", self.unmatched.len());
+                break;
+            }
+        }
+        Some(note)
     }
 
     fn draining(&self) -> bool {
@@ -275,36 +444,44 @@ impl fmt::Debug for Report {
             .field("status", &self.status)
             .field("output", &self.output)
             .field("checks", &self.checks)
+            .field("excluded", &self.excluded().collect::<Vec<_>>())
+            .field("unmatched_excludes", &self.unmatched)
             .finish_non_exhaustive()
     }
 }
 
-/// Serializes with full detail; use [`Report::to_json`] to choose.
+/// Serializes with full detail, every check and outputs cut at [`MAX_OUTPUT_BYTES`], but no
+/// [`MAX_BODY_BYTES`] cap: for embedding in larger documents. Use [`Report::to_json`] for bodies.
 impl serde::Serialize for Report {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let checks: Vec<&CheckResult> = self.checks.iter().collect();
+        let notes: Vec<String> = self.unmatched_note().into_iter().collect();
         Json {
             report: self,
+            checks: &checks,
             detail: Detail::Full,
+            output_limit: MAX_OUTPUT_BYTES,
+            notes: &notes,
         }
         .serialize(serializer)
     }
 }
 
 /// The reason shown in a `?verbose` line.
-fn reason(detail: Detail, text: Option<&str>) -> Cow<'_, str> {
+fn reason(detail: Detail, text: Option<&str>, limit: usize) -> Cow<'_, str> {
     match (detail, text) {
         (Detail::Minimal, _) => Cow::Borrowed("reason withheld"),
-        (Detail::Full, Some(text)) => truncate(text),
+        (Detail::Full, Some(text)) => truncate(text, limit),
         (Detail::Full, None) => Cow::Borrowed("no output"),
     }
 }
 
-/// Cuts `text` to [`MAX_OUTPUT_BYTES`] at a character boundary, marking the cut.
-fn truncate(text: &str) -> Cow<'_, str> {
-    if text.len() <= MAX_OUTPUT_BYTES {
+/// Cuts `text` to `limit` bytes at a character boundary, marking the cut.
+fn truncate(text: &str, limit: usize) -> Cow<'_, str> {
+    if text.len() <= limit {
         return Cow::Borrowed(text);
     }
-    let mut end = MAX_OUTPUT_BYTES;
+    let mut end = limit;
     while !text.is_char_boundary(end) {
         end -= 1;
     }
@@ -315,38 +492,88 @@ fn truncate(text: &str) -> Cow<'_, str> {
     ))
 }
 
+/// The per-output limits to try, longest first: [`MAX_OUTPUT_BYTES`], halved down to
+/// [`MIN_OUTPUT_BYTES`].
+fn output_limits() -> impl Iterator<Item = usize> {
+    std::iter::successors(Some(MAX_OUTPUT_BYTES), |&n| {
+        (n / 2 >= MIN_OUTPUT_BYTES).then_some(n / 2)
+    })
+}
+
+/// How telling an entry is, for choosing what to leave out of a body that must shrink: failures
+/// most, then warnings, then passes, then excluded probes (`None`).
+fn rank(status: Option<Status>) -> u8 {
+    match status {
+        Some(Status::Fail) => 3,
+        Some(Status::Warn) => 2,
+        Some(Status::Pass) => 1,
+        None => 0,
+    }
+}
+
+/// Entry indices in the order to keep them: most telling first, earlier first among equals.
+fn keep_order(ranks: impl Iterator<Item = u8>) -> Vec<usize> {
+    let mut order: Vec<(usize, u8)> = ranks.enumerate().collect();
+    order.sort_by_key(|&(i, rank)| (std::cmp::Reverse(rank), i));
+    order.into_iter().map(|(i, _)| i).collect()
+}
+
+/// The first `k` entries of `order`, back in report order.
+fn kept<'a>(all: &[&'a CheckResult], order: &[usize], k: usize) -> Vec<&'a CheckResult> {
+    let mut keep = order[..k].to_vec();
+    keep.sort_unstable();
+    keep.into_iter().map(|i| all[i]).collect()
+}
+
+fn omitted_note(omitted: usize, total: usize) -> String {
+    format!("{omitted} of {total} checks not shown: bodies are limited to {MAX_BODY_BYTES} bytes")
+}
+
 struct Json<'a> {
     report: &'a Report,
+    /// The checks to show (all, or those that fit).
+    checks: &'a [&'a CheckResult],
     detail: Detail,
+    output_limit: usize,
+    notes: &'a [String],
 }
 
 impl serde::Serialize for Json<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let Json { report, detail } = *self;
-        let full = detail == Detail::Full;
+        let Json {
+            report,
+            checks,
+            detail,
+            output_limit,
+            notes,
+        } = *self;
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("status", &report.status)?;
-        if full {
+        if detail == Detail::Full {
             let meta = &report.meta;
-            if let Some(v) = &meta.version {
-                map.serialize_entry("version", v)?;
-            }
-            if let Some(v) = &meta.service_id {
-                map.serialize_entry("serviceId", v)?;
-            }
-            if let Some(v) = &meta.description {
-                map.serialize_entry("description", v)?;
+            for (key, value) in [
+                ("version", &meta.version),
+                ("serviceId", &meta.service_id),
+                ("description", &meta.description),
+            ] {
+                if let Some(value) = value {
+                    map.serialize_entry(key, &truncate(value, output_limit))?;
+                }
             }
             if let Some(output) = &report.output {
                 map.serialize_entry("output", output)?;
             }
         }
+        if !notes.is_empty() {
+            map.serialize_entry("notes", notes)?;
+        }
         map.serialize_entry(
             "checks",
             &Checks {
-                list: &report.checks,
+                list: checks,
                 detail,
                 with_kind: report.scope == Scope::All,
+                output_limit,
             },
         )?;
         map.end()
@@ -354,9 +581,10 @@ impl serde::Serialize for Json<'_> {
 }
 
 struct Checks<'a> {
-    list: &'a [CheckResult],
+    list: &'a [&'a CheckResult],
     detail: Detail,
     with_kind: bool,
+    output_limit: usize,
 }
 
 impl serde::Serialize for Checks<'_> {
@@ -371,6 +599,7 @@ impl serde::Serialize for Checks<'_> {
             let same: Vec<&CheckResult> = self.list[i..]
                 .iter()
                 .filter(|c| c.name() == check.name())
+                .copied()
                 .collect();
             map.serialize_entry(
                 check.name(),
@@ -378,6 +607,7 @@ impl serde::Serialize for Checks<'_> {
                     checks: &same,
                     detail: self.detail,
                     with_kind: self.with_kind,
+                    output_limit: self.output_limit,
                 },
             )?;
         }
@@ -389,6 +619,7 @@ struct Entries<'a> {
     checks: &'a [&'a CheckResult],
     detail: Detail,
     with_kind: bool,
+    output_limit: usize,
 }
 
 impl serde::Serialize for Entries<'_> {
@@ -399,6 +630,7 @@ impl serde::Serialize for Entries<'_> {
                 check,
                 detail: self.detail,
                 with_kind: self.with_kind,
+                output_limit: self.output_limit,
             })?;
         }
         seq.end()
@@ -409,6 +641,7 @@ struct Entry<'a> {
     check: &'a CheckResult,
     detail: Detail,
     with_kind: bool,
+    output_limit: usize,
 }
 
 impl serde::Serialize for Entry<'_> {
@@ -432,7 +665,7 @@ impl serde::Serialize for Entry<'_> {
             if check.status() != Status::Pass
                 && let Some(output) = check.output()
             {
-                entry.serialize_field("output", &truncate(output))?;
+                entry.serialize_field("output", &truncate(output, self.output_limit))?;
             }
         }
         entry.end()
@@ -445,14 +678,25 @@ mod tests {
 
     #[test]
     fn truncation_marks_the_cut_at_a_char_boundary() {
-        assert_eq!(truncate("short"), "short");
+        assert_eq!(truncate("short", MAX_OUTPUT_BYTES), "short");
         let long = "é".repeat(MAX_OUTPUT_BYTES);
-        let cut = truncate(&long);
+        let cut = truncate(&long, MAX_OUTPUT_BYTES);
         assert!(cut.len() < MAX_OUTPUT_BYTES + 40);
         assert!(cut.ends_with(&format!(
             "… [truncated {} bytes]",
             long.len() - MAX_OUTPUT_BYTES
         )));
+    }
+
+    #[test]
+    fn output_limits_halve_down_to_the_minimum() {
+        assert_eq!(output_limits().collect::<Vec<_>>(), [512, 256, 128, 64, 32]);
+    }
+
+    #[test]
+    fn keep_order_puts_failures_first_and_keeps_report_order_among_equals() {
+        let ranks = [1, 3, 0, 2, 3, 1];
+        assert_eq!(keep_order(ranks.into_iter()), [1, 4, 3, 0, 5, 2]);
     }
 
     #[test]

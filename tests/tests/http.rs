@@ -69,6 +69,11 @@ async fn passing_endpoints_answer_200_with_health_json() {
             "no-store",
             "{path}"
         );
+        assert_eq!(
+            value(&headers, &header::X_CONTENT_TYPE_OPTIONS),
+            "nosniff",
+            "{path}"
+        );
         let json: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(json["status"], "pass", "{path}: {body}");
     }
@@ -184,7 +189,28 @@ async fn exclude_leaves_probes_out_and_warns_about_unknown_names() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         body,
-        "[+]search warn: index is 3 min behind\nreadyz check passed\nwarn: some health checks cannot be excluded: no matches for \"nope\"\n"
+        "[+]database excluded: ok\n\
+         [+]search warn: index is 3 min behind\n\
+         warn: some health checks cannot be excluded: no matches for \"nope\"\n\
+         readyz check passed\n",
+        "as the Kubernetes API server words and orders it"
+    );
+    let (_, _, body) = call(
+        health(),
+        get("/readyz?exclude=zz&exclude=nope&exclude=zz", REMOTE),
+    )
+    .await;
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        json["notes"],
+        serde_json::json!([
+            "some health checks cannot be excluded: no matches for \"nope\",\"zz\""
+        ])
+    );
+    let (_, _, body) = call(health(), get("/healthz?verbose&exclude=event_loop", REMOTE)).await;
+    assert!(
+        body.starts_with("[+]event_loop excluded: ok\n"),
+        "/healthz excludes across kinds: {body}"
     );
 }
 
@@ -320,5 +346,60 @@ async fn paths_prefixes_and_scopes() {
     ] {
         let res = test::call_service(&app, test::TestRequest::get().uri(path).to_request()).await;
         assert_eq!(res.status(), expected, "{path}");
+    }
+}
+
+#[actix_web::test]
+async fn every_error_has_a_short_message() {
+    for (req, expected) in [
+        (
+            get("/readyz?verbose=maybe", LOOPBACK),
+            StatusCode::BAD_REQUEST,
+        ),
+        (get("/readyz/nope", LOOPBACK), StatusCode::NOT_FOUND),
+        (
+            test::TestRequest::delete().uri("/livez"),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+    ] {
+        let (status, headers, body) = call(health(), req).await;
+        assert_eq!(status, expected);
+        assert_eq!(
+            value(&headers, &header::CONTENT_TYPE),
+            "text/plain; charset=utf-8"
+        );
+        assert_eq!(value(&headers, &header::CACHE_CONTROL), "no-store");
+        assert!(
+            body.ends_with('\n') && body.lines().count() == 1 && body.len() < 120,
+            "{body:?}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn bodies_with_many_long_outputs_stay_under_the_cap() {
+    let mut builder = Health::builder().without_registered();
+    for i in 0..300 {
+        builder = builder.readiness(
+            format!("dependency-{i:03}"),
+            ProbeOptions::new(),
+            move || async move {
+                Err::<(), _>(format!("{i}: {}", "connection reset by peer; ".repeat(100)))
+            },
+        );
+    }
+    let health = builder.build().unwrap();
+    for path in ["/readyz", "/readyz?verbose", "/healthz"] {
+        let (status, _, body) = call(health.clone(), get(path, LOOPBACK)).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(
+            body.len() <= healthz_actix::MAX_BODY_BYTES,
+            "{path}: {}",
+            body.len()
+        );
+        assert!(
+            body.contains("… [truncated ") && body.contains(" of 300 checks not shown"),
+            "{path}: the cuts are marked"
+        );
     }
 }

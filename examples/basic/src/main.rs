@@ -6,13 +6,17 @@
 //!   mode is on), held back until the startup probe `migrations` has passed.
 //! - `/startupz`, `/healthz`, and `?verbose` on each for the Kubernetes text form.
 //!
+//! On SIGTERM or Ctrl-C, `/readyz` fails at once while everything else goes on serving; the
+//! server stops gracefully after a grace period (`DRAIN_SECS`, default 10).
+//!
 //! `BIND` sets the address (default `127.0.0.1:8080`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
-use healthz_actix::{Check, Endpoints, Health, liveness, readiness, startup};
+use healthz_actix::{Check, Endpoints, Health, Shutdown, liveness, readiness, startup};
 use sqlx::SqlitePool;
 use sqlx::sqlite::SqlitePoolOptions;
 
@@ -63,9 +67,26 @@ async fn set_maintenance(mode: web::Data<Arc<Maintenance>>, on: web::Path<String
     }
 }
 
+/// The grace period between draining and stopping: `DRAIN_SECS` seconds, default 10.
+fn drain_grace() -> std::io::Result<Duration> {
+    let Ok(secs) = std::env::var("DRAIN_SECS") else {
+        return Ok(Shutdown::DEFAULT_GRACE);
+    };
+    secs.trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+        .ok_or_else(|| {
+            std::io::Error::other(format!(
+                "DRAIN_SECS must be a number of seconds such as `10` or `0.5`, not {secs:?}"
+            ))
+        })
+}
+
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     let bind = std::env::var("BIND").unwrap_or_else(|_| "127.0.0.1:8080".to_owned());
+    let grace = drain_grace()?;
 
     // One connection to an in-memory database, so every query sees the same schema.
     let pool = SqlitePoolOptions::new()
@@ -87,6 +108,7 @@ async fn main() -> std::io::Result<()> {
         .build()
         .map_err(std::io::Error::other)?;
 
+    let shutdown = Shutdown::new(health.clone()).grace(grace);
     let server = HttpServer::new({
         let maintenance = web::Data::new(maintenance);
         move || {
@@ -96,6 +118,7 @@ async fn main() -> std::io::Result<()> {
                 .route("/maintenance/{on}", web::post().to(set_maintenance))
         }
     })
+    .shutdown_signal(shutdown)
     .bind(&bind)?;
 
     for addr in server.addrs() {
@@ -113,5 +136,6 @@ async fn main() -> std::io::Result<()> {
         }
         println!("  curl -X POST http://{addr}/maintenance/on    # then /readyz answers 503");
     }
+    println!("on SIGTERM or Ctrl-C: /readyz answers 503 at once, the server stops {grace:?} later");
     server.run().await
 }

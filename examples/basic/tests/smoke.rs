@@ -1,9 +1,10 @@
 //! Runs the example binary as a user would, over real TCP: `/livez` and `/readyz` answer 200 with
-//! the `SQLite` probe, and maintenance mode turns `/readyz` into 503 with its reason.
+//! the `SQLite` probe, maintenance mode turns `/readyz` into 503 with its reason, and SIGTERM
+//! drains readiness at once, then stops the server cleanly after the grace period.
 
 use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 /// The example process; killed when dropped.
 struct Example(Child);
@@ -15,11 +16,12 @@ impl Drop for Example {
     }
 }
 
-/// Starts the example on an ephemeral port and returns it with its base URL, read from the
-/// "listening on" line it prints.
-fn start() -> (Example, String) {
+/// Starts the example on an ephemeral port, with `env` set, and returns it with its base URL,
+/// read from the "listening on" line it prints.
+fn start(env: &[(&str, &str)]) -> (Example, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_example-basic"))
         .env("BIND", "127.0.0.1:0")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .spawn()
         .expect("start example-basic");
@@ -46,13 +48,17 @@ async fn get(client: &reqwest::Client, url: &str) -> (u16, serde_json::Value) {
     )
 }
 
-#[tokio::test]
-async fn the_example_serves_its_probes() {
-    let (_example, base) = start();
-    let client = reqwest::Client::builder()
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_example_serves_its_probes() {
+    let (_example, base) = start(&[]);
+    let client = client();
 
     let (status, live) = get(&client, &format!("{base}/livez")).await;
     assert_eq!(status, 200, "{live}");
@@ -84,4 +90,82 @@ async fn the_example_serves_its_probes() {
     );
     let (status, live) = get(&client, &format!("{base}/livez")).await;
     assert_eq!(status, 200, "liveness is unaffected: {live}");
+}
+
+/// Sends SIGTERM to the example, as Kubernetes does to stop a pod.
+fn terminate(example: &Example) {
+    let status = Command::new("sh")
+        .args(["-c", "kill -TERM \"$1\"", "sh", &example.0.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill failed: {status}");
+}
+
+/// Waits up to `limit` for the example to exit.
+async fn exit_within(example: &mut Example, limit: Duration) -> ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = example.0.try_wait().expect("try_wait") {
+            return status;
+        }
+        assert!(
+            started.elapsed() < limit,
+            "the example did not exit within {limit:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn sigterm_drains_readiness_at_once_then_exits_cleanly() {
+    let grace = Duration::from_secs(2);
+    let (mut example, base) = start(&[("DRAIN_SECS", "2")]);
+    let client = client();
+    let (status, ready) = get(&client, &format!("{base}/readyz")).await;
+    assert_eq!(status, 200, "ready before the signal: {ready}");
+
+    terminate(&example);
+    let signalled = Instant::now();
+    loop {
+        let res = client.get(format!("{base}/readyz")).send().await.unwrap();
+        if res.status().as_u16() == 503 {
+            break;
+        }
+        assert_eq!(res.status().as_u16(), 200);
+        assert!(
+            signalled.elapsed() < Duration::from_millis(100),
+            "/readyz still answered 200 {:?} after SIGTERM",
+            signalled.elapsed()
+        );
+    }
+    let drained = signalled.elapsed();
+    assert!(drained < Duration::from_millis(100), "{drained:?}");
+
+    let verbose = client
+        .get(format!("{base}/readyz?verbose"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        verbose,
+        "[-]shutdown failed: draining\nreadyz check failed\n"
+    );
+    let (status, live) = get(&client, &format!("{base}/livez")).await;
+    assert_eq!(status, 200, "liveness stays up while draining: {live}");
+    assert!(
+        signalled.elapsed() < grace,
+        "these requests must land inside the grace period"
+    );
+    drop(client);
+
+    let status = exit_within(&mut example, Duration::from_secs(20)).await;
+    let stopped = signalled.elapsed();
+    assert!(status.success(), "exit status {status}");
+    assert!(
+        stopped >= grace,
+        "the server stopped {stopped:?} after SIGTERM, before the {grace:?} grace period ended"
+    );
 }

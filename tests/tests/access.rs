@@ -1,0 +1,348 @@
+//! The access policy through actix's test utilities: peer addresses set per request, CIDR
+//! allowlist (403), bearer token (401 with `WWW-Authenticate`), forwarded headers from trusted
+//! proxies only, and who sees details.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{App, test};
+use healthz_actix::{AccessPolicy, Endpoints, Health, ProbeOptions, ProxyHeader};
+
+const SECRET: &str = "the database password is not this";
+const TOKEN: &str = "c2VjcmV0LXRva2Vu";
+
+fn health() -> Health {
+    Health::builder()
+        .without_registered()
+        .liveness("event_loop", ProbeOptions::new(), || async {})
+        .readiness("database", ProbeOptions::new(), || async {
+            Err::<(), _>(SECRET)
+        })
+        .build()
+        .unwrap()
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: header::HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &header::HeaderName) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    fn shows_details(&self) -> bool {
+        self.body.contains(SECRET)
+    }
+}
+
+async fn call(policy: AccessPolicy, req: test::TestRequest) -> Answer {
+    let app = test::init_service(App::new().service(Endpoints::new(health()).access(policy))).await;
+    let res = test::call_service(&app, req.to_request()).await;
+    let (status, headers) = (res.status(), res.headers().clone());
+    let body = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn from(peer: &str, path: &str) -> test::TestRequest {
+    test::TestRequest::get()
+        .uri(path)
+        .peer_addr(peer.parse().unwrap())
+}
+
+fn bearer(token: &str) -> (header::HeaderName, String) {
+    (header::AUTHORIZATION, format!("Bearer {token}"))
+}
+
+/// The ten-line setup from the README: an allowlist, and a token for details.
+fn kubelet_and_token() -> AccessPolicy {
+    AccessPolicy::new()
+        .allow("10.0.0.0/8, 127.0.0.1")
+        .unwrap()
+        .token(TOKEN)
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn clients_outside_the_allowlist_get_403() {
+    for peer in ["192.0.2.1:5000", "[2001:db8::1]:5000", "[::1]:5000"] {
+        let answer = call(
+            kubelet_and_token(),
+            from(peer, "/readyz").insert_header(bearer(TOKEN)),
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{peer}");
+        assert_eq!(
+            answer.body,
+            "forbidden: this client may not call the health endpoints\n"
+        );
+        assert_eq!(answer.header(&header::WWW_AUTHENTICATE), None);
+    }
+    let answer = call(kubelet_and_token(), from("192.0.2.1:5000", "/readyz/nope")).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::FORBIDDEN,
+        "probe names are not revealed by 404s"
+    );
+    let answer = call(kubelet_and_token(), test::TestRequest::get().uri("/livez")).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::FORBIDDEN,
+        "no peer address: unknown client"
+    );
+}
+
+#[actix_web::test]
+async fn ipv4_mapped_ipv6_peers_are_matched_as_ipv4() {
+    let answer = call(
+        kubelet_and_token(),
+        from("[::ffff:10.1.2.3]:5000", "/livez"),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let answer = call(
+        kubelet_and_token(),
+        from("[::ffff:11.1.2.3]:5000", "/livez"),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+}
+
+#[actix_web::test]
+async fn allowed_clients_without_the_token_get_statuses_only() {
+    let answer = call(kubelet_and_token(), from("10.1.2.3:5000", "/readyz")).await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    let json: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(json["checks"]["database"][0]["status"], "fail");
+    assert!(!answer.shows_details(), "{}", answer.body);
+
+    let answer = call(
+        kubelet_and_token(),
+        from("10.1.2.3:5000", "/readyz?verbose"),
+    )
+    .await;
+    assert_eq!(
+        answer.body,
+        "[-]database failed: reason withheld\nreadyz check failed\n"
+    );
+    let answer = call(kubelet_and_token(), from("127.0.0.1:5000", "/readyz")).await;
+    assert!(
+        !answer.shows_details(),
+        "with a token configured, loopback needs it too"
+    );
+}
+
+#[actix_web::test]
+async fn the_right_token_shows_details() {
+    let answer = call(
+        kubelet_and_token(),
+        from("10.1.2.3:5000", "/readyz?verbose").insert_header(bearer(TOKEN)),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        answer.body,
+        format!("[-]database failed: {SECRET}\nreadyz check failed\n")
+    );
+    let answer = call(
+        kubelet_and_token(),
+        from("10.1.2.3:5000", "/readyz/database")
+            .insert_header((header::AUTHORIZATION, format!("bearer {TOKEN}"))),
+    )
+    .await;
+    assert!(answer.shows_details(), "the scheme is case-insensitive");
+}
+
+#[actix_web::test]
+async fn a_wrong_token_is_401_with_a_bearer_challenge() {
+    for token in ["c2VjcmV0LXRva2VU", "c2VjcmV0LXRva2Vu=", "", "x"] {
+        let answer = call(
+            kubelet_and_token(),
+            from("10.1.2.3:5000", "/readyz").insert_header(bearer(token)),
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{token:?}");
+        assert_eq!(
+            answer.header(&header::WWW_AUTHENTICATE),
+            Some(r#"Bearer realm="healthz", error="invalid_token""#)
+        );
+        assert_eq!(answer.body, "the bearer token is not valid\n");
+    }
+    let answer = call(
+        kubelet_and_token(),
+        from("10.1.2.3:5000", "/readyz")
+            .append_header(bearer(TOKEN))
+            .append_header(bearer(TOKEN)),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        answer.body,
+        "send one `Authorization` header, not several\n"
+    );
+}
+
+#[actix_web::test]
+async fn require_token_refuses_statuses_without_it() {
+    let policy = AccessPolicy::new().require_token(TOKEN).unwrap();
+    let answer = call(policy.clone(), from("10.1.2.3:5000", "/livez")).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        answer.header(&header::WWW_AUTHENTICATE),
+        Some(r#"Bearer realm="healthz""#)
+    );
+    assert_eq!(
+        answer.body,
+        "a bearer token is required: send `Authorization: Bearer <token>`\n"
+    );
+    let answer = call(
+        policy,
+        from("10.1.2.3:5000", "/livez").insert_header(bearer(TOKEN)),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn forwarded_headers_count_only_from_trusted_proxies() {
+    let policy = AccessPolicy::new()
+        .allow("198.51.100.0/24")
+        .unwrap()
+        .trust_proxies("10.0.0.0/8")
+        .unwrap();
+    let xff = |peer: &str, value: &str| {
+        from(peer, "/livez").insert_header((
+            header::HeaderName::from_static("x-forwarded-for"),
+            value.to_owned(),
+        ))
+    };
+    let answer = call(policy.clone(), xff("10.0.0.2:5000", "198.51.100.7")).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::OK,
+        "the proxy's client is allowed"
+    );
+    let answer = call(
+        policy.clone(),
+        xff("10.0.0.2:5000", "198.51.100.7, 192.0.2.1"),
+    )
+    .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::FORBIDDEN,
+        "the nearest untrusted hop decides, not a claim further left"
+    );
+    let answer = call(policy.clone(), xff("192.0.2.1:5000", "198.51.100.7")).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::FORBIDDEN,
+        "an untrusted peer cannot claim an address"
+    );
+    let forwarded = policy.proxy_header(ProxyHeader::Forwarded);
+    let answer = call(
+        forwarded.clone(),
+        from("10.0.0.2:5000", "/livez")
+            .insert_header((header::FORWARDED, "for=198.51.100.7;proto=https")),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let answer = call(forwarded, xff("10.0.0.2:5000", "198.51.100.7")).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::FORBIDDEN,
+        "only the configured header is read"
+    );
+}
+
+#[actix_web::test]
+async fn a_local_proxy_does_not_make_its_clients_loopback() {
+    let unconfigured = call(
+        AccessPolicy::new(),
+        from("127.0.0.1:5000", "/readyz").insert_header((
+            header::HeaderName::from_static("x-forwarded-for"),
+            "192.0.2.1",
+        )),
+    )
+    .await;
+    assert!(
+        unconfigured.shows_details(),
+        "without the proxy trusted, the peer decides"
+    );
+    let trusted = AccessPolicy::new().trust_proxies("127.0.0.1, ::1").unwrap();
+    let answer = call(
+        trusted.clone(),
+        from("127.0.0.1:5000", "/readyz").insert_header((
+            header::HeaderName::from_static("x-forwarded-for"),
+            "192.0.2.1",
+        )),
+    )
+    .await;
+    assert!(!answer.shows_details(), "{}", answer.body);
+    let answer = call(
+        trusted,
+        from("[::1]:5000", "/readyz").insert_header((
+            header::HeaderName::from_static("x-forwarded-for"),
+            "127.0.0.1",
+        )),
+    )
+    .await;
+    assert!(answer.shows_details());
+}
+
+#[actix_web::test]
+async fn refused_callers_run_no_probe() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let health = Health::builder()
+        .without_registered()
+        .readiness("counted", ProbeOptions::new(), {
+            let runs = Arc::clone(&runs);
+            move || {
+                runs.fetch_add(1, Ordering::SeqCst);
+                async {}
+            }
+        })
+        .build()
+        .unwrap();
+    let policy = AccessPolicy::new()
+        .allow("10.0.0.0/8")
+        .unwrap()
+        .require_token(TOKEN)
+        .unwrap();
+    let app = test::init_service(App::new().service(Endpoints::new(health).access(policy))).await;
+    for (req, expected) in [
+        (from("192.0.2.1:5000", "/readyz"), StatusCode::FORBIDDEN),
+        (
+            from("192.0.2.1:5000", "/readyz/counted"),
+            StatusCode::FORBIDDEN,
+        ),
+        (from("10.0.0.1:5000", "/readyz"), StatusCode::UNAUTHORIZED),
+        (
+            from("10.0.0.1:5000", "/readyz").insert_header(bearer("wrong")),
+            StatusCode::UNAUTHORIZED,
+        ),
+    ] {
+        let res = test::call_service(&app, req.to_request()).await;
+        assert_eq!(res.status(), expected);
+    }
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        0,
+        "no probe ran for a refused caller"
+    );
+    let res = test::call_service(
+        &app,
+        from("10.0.0.1:5000", "/readyz")
+            .insert_header(bearer(TOKEN))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+}
