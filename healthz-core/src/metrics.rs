@@ -16,19 +16,21 @@
 //!
 //! ```
 //! use healthz_core::metrics::Metrics;
-//! use healthz_core::Health;
+//! use healthz_core::{Health, ProbeOptions};
 //! use prometheus_client::registry::Registry;
 //!
 //! let mut registry = Registry::default();
 //! let health = Health::builder()
 //!     .without_registered()
+//!     .readiness("db", ProbeOptions::new(), || async {})
 //!     .observer(Metrics::new(&mut registry))
 //!     .build()
 //!     .unwrap();
 //!
+//! // Serve this at /metrics (`text/plain; version=0.0.4`).
 //! let mut text = String::new();
-//! prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
-//! assert!(text.contains("# TYPE healthz_probe_runs counter"));
+//! prometheus_client::encoding::prometheus_text::encode(&mut text, &registry).unwrap();
+//! assert!(text.contains(r#"healthz_probe_runs_total{kind="readiness",probe="db",outcome="timeout"} 0"#));
 //! # drop(health);
 //! ```
 
