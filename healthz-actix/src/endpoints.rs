@@ -8,7 +8,7 @@ use actix_web::dev::{AppService, HttpServiceFactory};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, guard, web};
-use healthz_core::{Health, Kind, Scope, Status};
+use healthz_core::{Format, Health, Kind, Scope, Status};
 
 use crate::access::AccessPolicy;
 use crate::query::{Query, printable};
@@ -296,9 +296,14 @@ async fn serve(req: HttpRequest) -> HttpResponse {
     };
     let health = &target.shared.health;
     let scope = target.endpoint.scope();
-    let report = if let (Some(name), Scope::Kind(kind)) = (req.match_info().get("name"), scope) {
+    let (format, content_type) = if query.verbose || wants_text(&req) {
+        (Format::Text, TEXT)
+    } else {
+        (Format::Json, HEALTH_JSON)
+    };
+    let (status, body) = if let (Some(name), Scope::Kind(kind)) = (req.match_info().get("name"), scope) {
         match health.check_probe(kind, name).await {
-            Some(report) => report,
+            Some(report) => (report.status(), report.to_bytes(detail, format)),
             None => {
                 return error(
                     StatusCode::NOT_FOUND,
@@ -306,24 +311,21 @@ async fn serve(req: HttpRequest) -> HttpResponse {
                 );
             }
         }
+    } else if query.exclude.is_empty() {
+        // The hot path: a body reused while every result it shows is fresh.
+        let rendered = health.render(scope, detail, format).await;
+        (rendered.status(), rendered.into_body())
     } else {
         let exclude: Vec<&str> = query.exclude.iter().map(|e| &**e).collect();
-        health.evaluate(scope, &exclude).await
+        let report = health.evaluate(scope, &exclude).await;
+        (report.status(), report.to_bytes(detail, format))
     };
-    let status = match report.status() {
+    let status = match status {
         Status::Pass => StatusCode::OK,
         Status::Warn => target.shared.warn_status,
         Status::Fail => StatusCode::SERVICE_UNAVAILABLE,
     };
-    if query.verbose || wants_text(&req) {
-        respond(status)
-            .content_type(TEXT)
-            .body(report.to_text(detail))
-    } else {
-        respond(status)
-            .content_type(HEALTH_JSON)
-            .body(report.to_json(detail))
-    }
+    respond(status).content_type(content_type).body(body)
 }
 
 /// Whether the caller asked for text with `Accept` (and not for JSON first).

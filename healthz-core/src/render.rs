@@ -76,6 +76,16 @@ fn index(scope: Scope, detail: Detail, format: Format) -> usize {
     scope * 4 + usize::from(detail == Detail::Full) * 2 + usize::from(format == Format::Text)
 }
 
+impl crate::Report {
+    /// The report in `format`: [`to_json`](Self::to_json) or [`to_text`](Self::to_text).
+    pub fn to_bytes(&self, detail: Detail, format: Format) -> Bytes {
+        match format {
+            Format::Json => Bytes::from(self.to_json(detail)),
+            Format::Text => Bytes::from(self.to_text(detail)),
+        }
+    }
+}
+
 impl Health {
     /// Evaluates a scope and renders it, reusing the previous body when every result it showed is
     /// still fresh and unchanged. This is what the HTTP endpoints serve; use
@@ -105,13 +115,9 @@ impl Health {
             return hit;
         }
         let report = self.evaluate(scope, &[]).await;
-        let body = match format {
-            Format::Json => Bytes::from(report.to_json(detail)),
-            Format::Text => Bytes::from(report.to_text(detail)),
-        };
         let rendered = Rendered {
             status: report.status(),
-            body,
+            body: report.to_bytes(detail, format),
         };
         // Only a report of fresh results, with no gate (starting, draining) in the way, is reusable.
         if report.output().is_none() {
