@@ -131,8 +131,9 @@ impl Default for Check {
 /// Conversion of a probe's return value into a [`Check`].
 ///
 /// Implemented for `()` (always passes), `bool` (`false` fails), [`Check`] itself, and
-/// `Result<T, E>` for any `E: Display` (`Err` fails with the error's message). Implement it for
-/// your own type to return that type from a probe.
+/// `Result<T, E>` for any `E: Display`: `Err` fails with the error's message; `Ok(check)` and
+/// `Ok(bool)` are that check, any other `Ok` passes. Implement it for your own type to return
+/// that type from a probe.
 ///
 /// ```
 /// use healthz_core::{Check, IntoCheck, Status};
@@ -175,13 +176,29 @@ impl IntoCheck for bool {
     }
 }
 
-impl<T, E: fmt::Display> IntoCheck for Result<T, E> {
+/// `Err` fails with the error's message. `Ok` passes, except that an `Ok` holding a `Check` or a
+/// `bool` is that check (so `Result<Check, E>` and `Result<bool, E>` work with `?`).
+impl<T: 'static, E: fmt::Display> IntoCheck for Result<T, E> {
     fn into_check(self) -> Check {
         match self {
-            Ok(_) => Check::pass(),
+            Ok(value) => ok_check(value),
             Err(e) => Check::fail(e.to_string()),
         }
     }
+}
+
+/// The check an `Ok` value stands for: itself if it is a `Check`, its verdict if it is a `bool`,
+/// otherwise a pass (a row, a count, a response: the call succeeded).
+fn ok_check<T: 'static>(value: T) -> Check {
+    let mut value = Some(value);
+    let any: &mut dyn std::any::Any = &mut value;
+    if let Some(check) = any.downcast_mut::<Option<Check>>() {
+        return check.take().unwrap_or_default();
+    }
+    if let Some(verdict) = any.downcast_mut::<Option<bool>>() {
+        return verdict.take().unwrap_or(true).into_check();
+    }
+    Check::pass()
 }
 
 #[cfg(test)]
@@ -194,6 +211,14 @@ mod tests {
         assert_eq!(true.into_check(), Check::pass());
         assert_eq!(false.into_check(), Check::fail("probe returned false"));
         assert_eq!(Ok::<u8, String>(1).into_check(), Check::pass());
+        assert_eq!(
+            Ok::<bool, String>(false).into_check(),
+            Check::fail("probe returned false")
+        );
+        assert_eq!(Ok::<bool, String>(true).into_check(), Check::pass());
+        let warn = Check::warn("lagging").observed(3.0, "s");
+        assert_eq!(Ok::<Check, String>(warn.clone()).into_check(), warn);
+        assert_eq!(Err::<Check, _>("down").into_check(), Check::fail("down"));
         assert_eq!(
             Err::<(), _>(std::io::Error::other("disk on fire")).into_check(),
             Check::fail("disk on fire")
