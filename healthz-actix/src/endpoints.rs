@@ -301,25 +301,26 @@ async fn serve(req: HttpRequest) -> HttpResponse {
     } else {
         (Format::Json, HEALTH_JSON)
     };
-    let (status, body) = if let (Some(name), Scope::Kind(kind)) = (req.match_info().get("name"), scope) {
-        match health.check_probe(kind, name).await {
-            Some(report) => (report.status(), report.to_bytes(detail, format)),
-            None => {
-                return error(
-                    StatusCode::NOT_FOUND,
-                    format!("no {kind} probe is named `{}`\n", printable(name)),
-                );
+    let (status, body) =
+        if let (Some(name), Scope::Kind(kind)) = (req.match_info().get("name"), scope) {
+            match health.check_probe(kind, name).await {
+                Some(report) => (report.status(), report.to_bytes(detail, format)),
+                None => {
+                    return error(
+                        StatusCode::NOT_FOUND,
+                        format!("no {kind} probe is named `{}`\n", printable(name)),
+                    );
+                }
             }
-        }
-    } else if query.exclude.is_empty() {
-        // The hot path: a body reused while every result it shows is fresh.
-        let rendered = health.render(scope, detail, format).await;
-        (rendered.status(), rendered.into_body())
-    } else {
-        let exclude: Vec<&str> = query.exclude.iter().map(|e| &**e).collect();
-        let report = health.evaluate(scope, &exclude).await;
-        (report.status(), report.to_bytes(detail, format))
-    };
+        } else if query.exclude.is_empty() {
+            // The hot path: a body reused while every result it shows is fresh.
+            let rendered = health.render(scope, detail, format).await;
+            (rendered.status(), rendered.into_body())
+        } else {
+            let exclude: Vec<&str> = query.exclude.iter().map(|e| &**e).collect();
+            let report = health.evaluate(scope, &exclude).await;
+            (report.status(), report.to_bytes(detail, format))
+        };
     let status = match status {
         Status::Pass => StatusCode::OK,
         Status::Warn => target.shared.warn_status,
