@@ -100,18 +100,19 @@ impl<Next> Both<Next> for Rejected {
 /// # Errors
 ///
 /// [`MissingState`] when no value of the type was supplied (`build()` checks this first).
-#[allow(clippy::type_complexity)]
-pub fn state_arg<'a, T, SoFar, Outcome>(
-    state: &'a StateMap,
+#[allow(clippy::needless_pass_by_value)] // the expansion passes a temporary
+pub fn state_arg<T, SoFar, Outcome>(
+    state: &StateMap,
     _so_far: SoFar,
     found: (Outcome, Lookup<T>),
-) -> Result<(&'a T, SoFar::Output), MissingState>
+) -> Result<(&T, SoFar::Output), MissingState>
 where
     SoFar: Both<Outcome>,
     Outcome: IsProbeState<T>,
     SoFar::Output: Default,
 {
-    Ok(((found.1)(state)?, SoFar::Output::default()))
+    let (_, lookup) = found;
+    Ok((lookup(state)?, SoFar::Output::default()))
 }
 
 /// Boxes the future of an `async fn` probe, with the conversion of its output.

@@ -226,7 +226,8 @@ impl<'a> Probe<'a> {
             ReturnType::Default => ident.span(),
         };
         // Spanned at the return type, so an unsupported one is reported there.
-        let convert = quote_spanned!(ret_span=> __hz::IntoCheck::into_check(__healthz_out));
+        let into_check = quote_spanned!(ret_span=> __hz::IntoCheck::into_check);
+        let convert = quote_spanned!(ret_span=> #into_check(__healthz_out));
         let run = if self.is_blocking() {
             quote! {
                 #[doc = #run_doc]
@@ -235,7 +236,7 @@ impl<'a> Probe<'a> {
                     let __healthz_ok = __hz::Accepted;
                     #(#lookups)*
                     let __healthz_out = #ident(#(#args),*);
-                    __hz::Ok(#convert)
+                    __hz::Ok(#into_check(__healthz_out))
                 }
             }
         } else {
@@ -251,7 +252,11 @@ impl<'a> Probe<'a> {
                     #traits
                     let __healthz_ok = __hz::Accepted;
                     #(#lookups)*
-                    __hz::Ok(#boxed)
+                    // A closure, not the path alone: a bad return type is then one error, at
+                    // the closure's body (spanned at the return type), not a second one at the call.
+                    #[allow(clippy::redundant_closure)]
+                    let __healthz_future = #boxed;
+                    __hz::Ok(__healthz_future)
                 }
             }
         };

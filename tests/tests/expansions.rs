@@ -47,7 +47,11 @@ mod options {
 
     #[readiness(blocking = true, timeout = "1s 500ms", crate = ::healthz_actix)]
     fn blocking(config: &Config) -> Result<u32, String> {
-        Ok(config.limit)
+        if config.limit > 0 {
+            Ok(config.limit)
+        } else {
+            Err("no limit".into())
+        }
     }
 
     #[liveness]
