@@ -41,6 +41,7 @@ extern crate self as healthz_core;
 
 mod builder;
 mod check;
+mod expansion;
 mod health;
 mod kind;
 #[cfg(feature = "prometheus")]
@@ -97,6 +98,9 @@ pub mod __private {
         ProbeState, Run, StateKey, StateMap,
     };
 
-    /// Checks, at the span of a probe argument's type, that the type can be probe state.
-    pub const fn assert_state<T: ProbeState>() {}
+    // One spanned error per mistake in a probe's signature; see the module.
+    pub use crate::expansion::{
+        AcceptState, Accepted, Both, BoxProbe, IsProbeState, Lookup, RejectState, Rejected,
+        StateType, boxed, state_arg,
+    };
 }

@@ -119,7 +119,7 @@ impl fmt::Debug for StateKey {
 /// A probe asked for a state type that was not supplied.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MissingState {
-    type_name: &'static str,
+    pub(crate) type_name: &'static str,
 }
 
 impl MissingState {

@@ -69,6 +69,12 @@ pub(crate) fn mut_ref(ty: &str) -> String {
 pub(crate) const IMPL_TRAIT_ARG: &str =
     "`impl Trait` makes the probe generic: take a concrete type such as `&PgPool`";
 
+pub(crate) fn unsized_state(ty: &str, sized: &str) -> String {
+    format!(
+        "state is looked up by its type, and `{ty}` has no fixed size: take `&{sized}` and supply a `{sized}` with `Health::builder().state(..)`"
+    )
+}
+
 pub(crate) const DYN_TRAIT_ARG: &str = "state is looked up by its concrete type: take `&Arc<dyn Trait>` and supply an `Arc<dyn Trait>` with `Health::builder().state(..)`";
 
 pub(crate) fn stacked_twice(kind: Kind) -> String {

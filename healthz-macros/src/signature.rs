@@ -92,6 +92,13 @@ fn state_type(ty: &Type) -> syn::Result<&Type> {
     match inner {
         Type::ImplTrait(_) => Err(syn::Error::new_spanned(inner, messages::IMPL_TRAIT_ARG)),
         Type::TraitObject(_) => Err(syn::Error::new_spanned(inner, messages::DYN_TRAIT_ARG)),
+        Type::Slice(slice) => Err(syn::Error::new_spanned(
+            inner,
+            messages::unsized_state(&tokens(inner), &format!("Vec<{}>", tokens(&slice.elem))),
+        )),
+        Type::Path(path) if path.qself.is_none() && path.path.is_ident("str") => Err(
+            syn::Error::new_spanned(inner, messages::unsized_state("str", "String")),
+        ),
         _ => Ok(inner),
     }
 }
@@ -235,6 +242,20 @@ mod tests {
                 ),
                 false,
                 "take `&Arc<dyn Trait>`",
+            ),
+            (
+                parse_quote!(
+                    async fn db(url: &str) {}
+                ),
+                false,
+                "take `&String`",
+            ),
+            (
+                parse_quote!(
+                    async fn db(hosts: &[Host]) {}
+                ),
+                false,
+                "take `&Vec<Host>`",
             ),
             (
                 parse_quote!(

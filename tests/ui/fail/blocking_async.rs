@@ -1,0 +1,6 @@
+use healthz_actix::readiness;
+
+#[readiness(blocking = true)]
+async fn database() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use healthz_actix::readiness;
+
+#[readiness(critical = "yes")]
+async fn database() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use healthz_actix::readiness;
+
+#[readiness(timeout)]
+async fn database() {}
+
+fn main() {}

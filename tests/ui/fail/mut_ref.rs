@@ -1,0 +1,10 @@
+use healthz_actix::readiness;
+
+struct Pool;
+
+#[readiness]
+async fn database(pool: &mut Pool) {
+    let _ = pool;
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use healthz_actix::readiness;
+
+#[readiness]
+struct Database;
+
+fn main() {}

@@ -1,0 +1,12 @@
+use healthz_actix::readiness;
+
+struct Database;
+
+impl Database {
+    #[readiness]
+    async fn ping(&self) -> bool {
+        true
+    }
+}
+
+fn main() {}

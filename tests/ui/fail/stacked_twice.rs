@@ -1,0 +1,7 @@
+use healthz_actix::readiness;
+
+#[readiness]
+#[readiness(name = "db")]
+async fn database() {}
+
+fn main() {}
