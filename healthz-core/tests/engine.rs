@@ -35,6 +35,21 @@ fn counting(
     }
 }
 
+/// A switch and a probe that passes while it is on.
+fn switch(
+    on: bool,
+) -> (
+    Arc<AtomicBool>,
+    impl Fn() -> std::future::Ready<bool> + Send + Sync + 'static,
+) {
+    let switch = Arc::new(AtomicBool::new(on));
+    let probe = {
+        let switch = Arc::clone(&switch);
+        move || std::future::ready(switch.load(Ordering::SeqCst))
+    };
+    (switch, probe)
+}
+
 fn builder() -> healthz_core::HealthBuilder {
     Health::builder().without_registered()
 }
@@ -393,30 +408,24 @@ async fn credentials_never_reach_the_output() {
 
 #[tokio::test(start_paused = true)]
 async fn thresholds_hold_the_reported_status() {
-    let fail = Arc::new(AtomicBool::new(false));
+    let (up, probe) = switch(true);
     let health = builder()
         .readiness(
             "flaky",
             ProbeOptions::new()
                 .failure_threshold(3)
                 .success_threshold(2),
-            {
-                let fail = Arc::clone(&fail);
-                move || {
-                    let failing = fail.load(Ordering::SeqCst);
-                    async move { !failing }
-                }
-            },
+            probe,
         )
         .build()
         .unwrap();
     let status = || async { health.check(Kind::Readiness).await.status() };
     assert_eq!(status().await, Status::Pass);
-    fail.store(true, Ordering::SeqCst);
+    up.store(false, Ordering::SeqCst);
     assert_eq!(status().await, Status::Warn, "1 failure of 3");
     assert_eq!(status().await, Status::Warn, "2 failures of 3");
     assert_eq!(status().await, Status::Fail, "3 failures: reported failed");
-    fail.store(false, Ordering::SeqCst);
+    up.store(true, Ordering::SeqCst);
     assert_eq!(status().await, Status::Fail, "1 success of 2");
     assert_eq!(
         status().await,
@@ -660,15 +669,9 @@ async fn ready_resolves_the_first_time_readiness_passes() {
 #[tokio::test]
 async fn status_changes_reach_observers_once() {
     let changes = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let fail = Arc::new(AtomicBool::new(false));
+    let (up, probe) = switch(true);
     let health = builder()
-        .readiness("db", ProbeOptions::new(), {
-            let fail = Arc::clone(&fail);
-            move || {
-                let failing = fail.load(Ordering::SeqCst);
-                async move { !failing }
-            }
-        })
+        .readiness("db", ProbeOptions::new(), probe)
         .on_change({
             let changes = Arc::clone(&changes);
             move |c| {
@@ -681,7 +684,7 @@ async fn status_changes_reach_observers_once() {
         .build()
         .unwrap();
     for failing in [false, false, true, true, false] {
-        fail.store(failing, Ordering::SeqCst);
+        up.store(!failing, Ordering::SeqCst);
         health.check(Kind::Readiness).await;
     }
     let changes = changes.lock().unwrap();
@@ -874,15 +877,9 @@ async fn rendered_bodies_are_reused_while_results_are_fresh() {
 #[tokio::test(start_paused = true)]
 async fn rendered_bodies_wait_for_startup() {
     use healthz_core::{Detail, Format, Scope};
-    let started = Arc::new(AtomicBool::new(false));
+    let (started, warmup) = switch(false);
     let health = builder()
-        .startup("warmup", ProbeOptions::new(), {
-            let started = Arc::clone(&started);
-            move || {
-                let done = started.load(Ordering::SeqCst);
-                async move { done }
-            }
-        })
+        .startup("warmup", ProbeOptions::new(), warmup)
         .readiness(
             "db",
             ProbeOptions::new().cache(Duration::from_secs(60)),
