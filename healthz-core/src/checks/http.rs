@@ -90,7 +90,12 @@ mod reqwest_0_13 {
             match budget.run(response.chunk()).await {
                 Some(Ok(Some(chunk))) => read += chunk.len(),
                 Some(Ok(None)) => break,
-                None => return Err(format!("{what}: {}", budget.missed("no full body"))),
+                None => {
+                    return Err(format!(
+                        "{what}: answered {status}, but {}",
+                        budget.missed("the body did not end")
+                    ));
+                }
                 Some(Err(e)) => {
                     return Err(format!(
                         "{what}: answered {status}, then the body failed: {}",

@@ -89,3 +89,32 @@ async fn http_outputs_never_show_the_password() {
         "{output}"
     );
 }
+
+/// A server that sends a 200 status line and headers, then never the promised body.
+#[tokio::test]
+async fn http_fails_when_the_body_never_ends() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut request = [0; 1024];
+        let _ = stream.read(&mut request).await.unwrap();
+        stream
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n")
+            .await
+            .unwrap();
+        // Hold the connection open without sending the body.
+        std::future::pending::<()>().await;
+    });
+    let url = format!("http://{addr}/livez");
+    let check = checks::http(&reqwest::Client::new(), &url)
+        .timeout(crate::TIMEOUT)
+        .await;
+    assert_eq!(
+        check.output().unwrap(),
+        format!("GET {url}: answered 200 OK, but the body did not end within 300ms")
+    );
+    server.abort();
+}
