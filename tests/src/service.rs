@@ -39,6 +39,15 @@ impl Needs {
         }
     }
 
+    /// The server's name, for messages.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Needs::Postgres => "PostgreSQL",
+            Needs::MySql => "MySQL/MariaDB",
+            Needs::Redis => "Redis",
+        }
+    }
+
     const fn default_port(self) -> u16 {
         match self {
             Needs::Postgres => 5432,
@@ -77,7 +86,10 @@ impl Service {
             Ok(service) => Some(service),
             Err(reason) => {
                 let shown = healthz_actix::redact(&url);
-                let message = format!("{needs:?} at {shown} (from {var}) is not usable: {reason}");
+                let message = format!(
+                    "{} at {shown} (from {var}) is not usable: {reason}",
+                    needs.name()
+                );
                 assert!(
                     std::env::var(REQUIRE_SERVICES).as_deref() != Ok("1"),
                     "{message}; {REQUIRE_SERVICES}=1 makes this a failure"
