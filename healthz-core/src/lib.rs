@@ -41,6 +41,14 @@ extern crate self as healthz_core;
 
 mod builder;
 mod check;
+#[cfg(any(
+    feature = "sqlx-0_9",
+    feature = "redis-1",
+    feature = "reqwest-0_13",
+    feature = "tcp",
+    feature = "disk"
+))]
+pub mod checks;
 mod expansion;
 mod health;
 mod kind;

@@ -1,6 +1,13 @@
-//! Shared helpers for the cross-crate tests: a real HTTP server on an ephemeral port.
+//! Shared helpers for the cross-crate tests: a real HTTP server on an ephemeral port, the real
+//! servers some tests need ([`Service`]), and a TCP proxy that cuts the path to one ([`Proxy`]).
 //!
 //! The README's Rust examples are compiled and run as this crate's doctests (see [`readme`]).
+
+mod proxy;
+mod service;
+
+pub use proxy::{Mode, Proxy};
+pub use service::{Needs, REQUIRE_SERVICES, Service};
 
 use std::net::SocketAddr;
 

@@ -1,0 +1,109 @@
+//! [`http`]: an HTTP upstream answers `GET` with a 2xx status.
+
+use super::CheckFuture;
+
+/// An HTTP client that [`http`] can send its request with.
+///
+/// Implemented, with the feature `reqwest-0_13`, for reqwest 0.13's `Client`, so the check
+/// uses your client's TLS, proxy, headers and redirect policy. healthz enables no reqwest
+/// features (no TLS): enable the ones you need on your own reqwest dependency. The trait is
+/// sealed: a later reqwest major gets its own feature and implementation, and your calls stay
+/// the same.
+pub trait HttpClient: private::Sealed {}
+
+mod private {
+    /// The part of [`HttpClient`](super::HttpClient) that users cannot implement or call.
+    #[allow(unreachable_pub)] // public in a private module: nameable as a bound, not implementable
+    pub trait Sealed {
+        fn get(&self, url: &str) -> super::CheckFuture;
+    }
+}
+
+/// Checks that `GET url` answers with a 2xx status. The body is read (up to 64 KiB, so the
+/// connection can be reused) and otherwise ignored.
+///
+/// Passes with the latency in milliseconds as the observed value. Fails with
+/// `GET http://payments:8080/healthz answered 503 Service Unavailable`,
+/// `GET …: error sending request: …` (connection refused, DNS, TLS),
+/// `GET …: no response within 500ms`, or `invalid URL …` for a URL that does not parse.
+/// A password in the URL is shown as `***`, and so are `token=`-like query parameters.
+///
+/// ```no_run
+/// use healthz_core::{Health, ProbeOptions, checks};
+///
+/// # fn demo() -> Result<(), healthz_core::BuildError> {
+/// let client = reqwest::Client::new();
+/// let health = Health::builder()
+///     .readiness("payments", ProbeOptions::new(), move || {
+///         checks::http(&client, "http://payments.internal:8080/readyz")
+///     })
+///     .build()?;
+/// # Ok(())
+/// # }
+/// ```
+pub fn http(client: &impl HttpClient, url: &str) -> CheckFuture {
+    private::Sealed::get(client, url)
+}
+
+/// reqwest 0.13. A later major goes in a module of its own beside this one, behind its own
+/// feature.
+mod reqwest_0_13 {
+    use reqwest::{Client, Url};
+
+    use super::private;
+    use crate::checks::{Budget, CheckFuture, Outcome, chain};
+
+    /// How much of a body is read so the connection can go back to the client's pool.
+    const MAX_BODY: usize = 64 * 1024;
+
+    impl super::HttpClient for Client {}
+
+    impl private::Sealed for Client {
+        fn get(&self, url: &str) -> CheckFuture {
+            match Url::parse(url) {
+                Ok(url) => {
+                    let client = self.clone();
+                    let what = format!("GET {url}");
+                    CheckFuture::new(what.clone(), move |budget| get(client, url, what, budget))
+                }
+                Err(e) => {
+                    let reason = format!("invalid URL {url:?}: {e}");
+                    CheckFuture::new("HTTP", move |_| async move { Err(reason) })
+                }
+            }
+        }
+    }
+
+    async fn get(client: Client, url: Url, what: String, budget: Budget) -> Outcome {
+        let mut response = match budget.run(client.get(url).send()).await {
+            None => return Err(format!("{what}: {}", budget.missed("no response"))),
+            Some(Err(e)) => return Err(format!("{what}: {}", chain(&e.without_url()))),
+            Some(Ok(response)) => response,
+        };
+        let status = response.status();
+        if !status.is_success() {
+            return Err(format!("{what} answered {status}"));
+        }
+        // Read a small body to its end so the connection is reused; a large one is dropped.
+        let mut read = 0;
+        while read <= MAX_BODY {
+            match budget.run(response.chunk()).await {
+                Some(Ok(Some(chunk))) => read += chunk.len(),
+                Some(Ok(None)) => break,
+                None => {
+                    return Err(format!(
+                        "{what}: answered {status}, but {}",
+                        budget.missed("the body did not end")
+                    ));
+                }
+                Some(Err(e)) => {
+                    return Err(format!(
+                        "{what}: answered {status}, then the body failed: {}",
+                        chain(&e.without_url())
+                    ));
+                }
+            }
+        }
+        Ok(None)
+    }
+}

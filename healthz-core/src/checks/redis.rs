@@ -1,0 +1,93 @@
+//! [`redis`](fn@redis): a Redis connection answers `PING` with `PONG`.
+
+use super::CheckFuture;
+
+/// A Redis connection that [`redis`](fn@redis) can check.
+///
+/// Implemented, with the feature `redis-1`, for the redis crate 1.x's
+/// `redis::aio::ConnectionManager` and `redis::aio::MultiplexedConnection` (both are cheap
+/// handles to one shared connection; the check clones the handle). The trait is sealed: a later
+/// redis major gets its own feature and implementation, and your calls stay the same.
+///
+/// Prefer a `ConnectionManager`: it reconnects after an outage. A `MultiplexedConnection` whose
+/// connection broke stays broken, and so does the check.
+pub trait RedisConnection: private::Sealed {}
+
+mod private {
+    /// The part of [`RedisConnection`](super::RedisConnection) that users cannot implement or
+    /// call.
+    #[allow(unreachable_pub)] // public in a private module: nameable as a bound, not implementable
+    pub trait Sealed {
+        fn check(&self) -> super::CheckFuture;
+    }
+}
+
+/// Checks that Redis answers `PING` with `PONG` on `connection`.
+///
+/// Passes with the latency in milliseconds as the observed value. Fails with
+/// `Redis: PING failed: …`, `Redis: no answer to PING within 500ms` or
+/// `Redis: unexpected answer to PING: …`.
+///
+/// A `ConnectionManager` retries a dead server several times with back-off before it gives up
+/// (and a lazy one waits for its first connection); the check's timeout, or the probe's, ends
+/// the wait.
+///
+/// ```no_run
+/// use healthz_core::{Health, ProbeOptions, checks};
+/// use redis::aio::ConnectionManager;
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = redis::Client::open("redis://127.0.0.1:6379")?;
+/// let redis = ConnectionManager::new(client).await?;
+///
+/// // In a probe of your own:
+/// let check = checks::redis(&redis).await;
+///
+/// // Or as the probe:
+/// let health = Health::builder()
+///     .readiness("redis", ProbeOptions::new(), move || checks::redis(&redis))
+///     .build()?;
+/// # Ok(())
+/// # }
+/// ```
+pub fn redis(connection: &impl RedisConnection) -> CheckFuture {
+    private::Sealed::check(connection)
+}
+
+/// redis 1.x. A later major goes in a module of its own beside this one, behind its own feature.
+mod redis_1 {
+    use redis::aio::{ConnectionLike, ConnectionManager, MultiplexedConnection};
+
+    use super::private;
+    use crate::checks::{Budget, CheckFuture, Outcome, chain};
+
+    impl super::RedisConnection for ConnectionManager {}
+    impl super::RedisConnection for MultiplexedConnection {}
+
+    impl private::Sealed for ConnectionManager {
+        fn check(&self) -> CheckFuture {
+            let connection = self.clone();
+            CheckFuture::new("Redis", move |budget| ping(connection, budget))
+        }
+    }
+
+    impl private::Sealed for MultiplexedConnection {
+        fn check(&self) -> CheckFuture {
+            let connection = self.clone();
+            CheckFuture::new("Redis", move |budget| ping(connection, budget))
+        }
+    }
+
+    async fn ping(mut connection: impl ConnectionLike + Send, budget: Budget) -> Outcome {
+        let command = redis::cmd("PING");
+        match budget
+            .run(command.query_async::<String>(&mut connection))
+            .await
+        {
+            None => Err(format!("Redis: {}", budget.missed("no answer to PING"))),
+            Some(Err(e)) => Err(format!("Redis: PING failed: {}", chain(&e))),
+            Some(Ok(pong)) if pong == "PONG" => Ok(None),
+            Some(Ok(other)) => Err(format!("Redis: unexpected answer to PING: {other:?}")),
+        }
+    }
+}

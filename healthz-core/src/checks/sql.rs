@@ -1,0 +1,114 @@
+//! [`sql`]: a sqlx pool hands out a connection that answers a ping.
+
+use super::CheckFuture;
+
+/// A connection pool that [`sql`] can check.
+///
+/// Implemented, with the feature `sqlx-0_9`, for sqlx 0.9's `Pool<DB>` of every database:
+/// `PgPool`, `MySqlPool` (`MySQL` and `MariaDB`) and `SqlitePool`. The drivers are the ones your own
+/// sqlx dependency enables; healthz enables none. The trait is sealed: a later sqlx major gets
+/// its own feature and implementation, and your calls stay the same.
+pub trait SqlPool: private::Sealed {}
+
+mod private {
+    /// The part of [`SqlPool`](super::SqlPool) that users cannot implement or call.
+    #[allow(unreachable_pub)] // public in a private module: nameable as a bound, not implementable
+    pub trait Sealed {
+        fn check(&self) -> super::CheckFuture;
+    }
+}
+
+/// Checks that `pool` hands out a connection and that the connection answers a ping (one round
+/// trip to the server; `SQLite` pings its worker thread).
+///
+/// Passes with the latency in milliseconds as the observed value. Fails with the database's name
+/// and the reason: `PostgreSQL: no connection within 500ms` (the server is down, refuses
+/// connections, or every pooled connection is busy: sqlx retries refused connections until its
+/// `acquire_timeout`), `PostgreSQL: cannot get a connection: …`, `PostgreSQL: ping failed: …` or
+/// `PostgreSQL: no answer to a ping within 500ms`. `MariaDB` reports itself as `MySQL`.
+///
+/// A connection whose ping failed or was cut short by a timeout is closed instead of going back
+/// to the pool, so a check never leaves a half-used connection behind.
+///
+/// ```
+/// use std::time::Duration;
+/// use healthz_core::{Status, checks};
+/// use sqlx::sqlite::SqlitePoolOptions;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), sqlx::Error> {
+/// let pool = SqlitePoolOptions::new().connect("sqlite::memory:").await?;
+/// let check = checks::sql(&pool).await;
+/// assert_eq!(check.status(), Status::Pass);
+/// assert_eq!(check.observed_unit(), Some("ms"));
+///
+/// pool.close().await;
+/// let check = checks::sql(&pool).timeout(Duration::from_millis(200)).await;
+/// assert_eq!(check.status(), Status::Fail);
+/// assert_eq!(
+///     check.output(),
+///     Some("SQLite: cannot get a connection: attempted to acquire a connection on a closed pool")
+/// );
+/// # Ok(())
+/// # }
+/// ```
+pub fn sql(pool: &impl SqlPool) -> CheckFuture {
+    private::Sealed::check(pool)
+}
+
+/// sqlx 0.9. A later major goes in a module of its own beside this one, behind its own feature.
+mod sqlx_0_9 {
+    use sqlx::pool::PoolConnection;
+    use sqlx::{Connection as _, Database, Pool};
+
+    use super::private;
+    use crate::checks::{Budget, CheckFuture, Outcome, chain};
+
+    impl<DB: Database> super::SqlPool for Pool<DB> {}
+
+    impl<DB: Database> private::Sealed for Pool<DB> {
+        fn check(&self) -> CheckFuture {
+            let pool = self.clone();
+            CheckFuture::new(DB::NAME, move |budget| ping(pool, budget))
+        }
+    }
+
+    async fn ping<DB: Database>(pool: Pool<DB>, budget: Budget) -> Outcome {
+        let name = DB::NAME;
+        let connection = match budget.run(pool.acquire()).await {
+            None => return Err(format!("{name}: {}", budget.missed("no connection"))),
+            Some(Err(e)) => return Err(format!("{name}: cannot get a connection: {}", chain(&e))),
+            Some(Ok(connection)) => connection,
+        };
+        let mut connection = CloseUnlessReleased(Some(connection));
+        let Some(live) = connection.0.as_mut() else {
+            return Err(format!("{name}: the connection was lost"));
+        };
+        match budget.run(live.ping()).await {
+            None => Err(format!("{name}: {}", budget.missed("no answer to a ping"))),
+            Some(Err(e)) => Err(format!("{name}: ping failed: {}", chain(&e))),
+            Some(Ok(())) => {
+                connection.release();
+                Ok(None)
+            }
+        }
+    }
+
+    /// Closes the connection when dropped, unless [`release`](Self::release)d back to the pool:
+    /// a connection whose ping failed or was cancelled mid-flight is not reused.
+    struct CloseUnlessReleased<DB: Database>(Option<PoolConnection<DB>>);
+
+    impl<DB: Database> CloseUnlessReleased<DB> {
+        fn release(mut self) {
+            drop(self.0.take());
+        }
+    }
+
+    impl<DB: Database> Drop for CloseUnlessReleased<DB> {
+        fn drop(&mut self) {
+            if let Some(mut connection) = self.0.take() {
+                connection.close_on_drop();
+            }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! No leak: 1,000 checks in a row leave the process's open file descriptors, and a pool's size,
+//! where they were.
+//!
+//! One test in a binary of its own, so that nothing else in the process opens or closes file
+//! descriptors while it counts them. SQL pools get one connection, so the count is exact: a
+//! check that kept its connection would make the next one wait, and one that opened another
+//! would show in the descriptors.
+
+use std::net::Ipv4Addr;
+
+use healthz_actix::checks::{self, CheckFuture};
+use healthz_actix::{Check, Health, ProbeOptions, Status};
+use healthz_tests::{Needs, Service, TestServer};
+use sqlx::mysql::MySqlPoolOptions;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::SqlitePoolOptions;
+
+#[test]
+fn a_thousand_checks_in_a_row_leak_nothing() {
+    actix_web::rt::System::new().block_on(async {
+        sqlite().await;
+        postgres().await;
+        mysql().await;
+        redis().await;
+        http().await;
+        tcp().await;
+        disk().await;
+    });
+}
+
+async fn sqlite() {
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect("sqlite::memory:")
+        .await
+        .unwrap();
+    let size = pool.clone();
+    no_leak("SQLite", move || checks::sql(&pool), Some(&|| size.size())).await;
+}
+
+async fn postgres() {
+    let Some(postgres) = Service::get(Needs::Postgres) else {
+        return;
+    };
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(postgres.url())
+        .await
+        .unwrap();
+    let size = pool.clone();
+    no_leak(
+        "PostgreSQL",
+        move || checks::sql(&pool),
+        Some(&|| size.size()),
+    )
+    .await;
+}
+
+async fn mysql() {
+    let Some(mysql) = Service::get(Needs::MySql) else {
+        return;
+    };
+    let pool = MySqlPoolOptions::new()
+        .max_connections(1)
+        .connect(mysql.url())
+        .await
+        .unwrap();
+    let size = pool.clone();
+    no_leak("MySQL", move || checks::sql(&pool), Some(&|| size.size())).await;
+}
+
+async fn redis() {
+    let Some(redis) = Service::get(Needs::Redis) else {
+        return;
+    };
+    let client = redis::Client::open(redis.url()).unwrap();
+    let manager = redis::aio::ConnectionManager::new(client).await.unwrap();
+    no_leak("Redis", move || checks::redis(&manager), None).await;
+}
+
+async fn http() {
+    let server = TestServer::start(
+        Health::builder()
+            .without_registered()
+            .liveness("up", ProbeOptions::new(), || async {})
+            .build()
+            .unwrap(),
+    );
+    let client = reqwest::Client::new();
+    let url = server.url("/livez");
+    no_leak("HTTP", move || checks::http(&client, &url), None).await;
+}
+
+async fn tcp() {
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepting = tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            drop(stream);
+        }
+    });
+    no_leak("TCP", move || checks::tcp(addr), None).await;
+    accepting.abort();
+}
+
+async fn disk() {
+    let dir = std::env::temp_dir();
+    no_leak("disk", move || checks::disk_space(&dir, 1), None).await;
+}
+
+/// Runs `check` 1,000 times in a row after a warm-up, asserting that each passes and that the
+/// open file descriptors, and the pool's size if there is a pool, end where they started.
+async fn no_leak(what: &str, check: impl Fn() -> CheckFuture, pool_size: Option<&dyn Fn() -> u32>) {
+    for _ in 0..10 {
+        assert_pass(what, &check().await);
+    }
+    let (fds, size) = (open_fds(), pool_size.map(|size| size()));
+    for _ in 0..1000 {
+        assert_pass(what, &check().await);
+    }
+    let after = (open_fds(), pool_size.map(|size| size()));
+    assert_eq!(
+        after,
+        (fds, size),
+        "{what}: (open file descriptors, pool size) after 1,000 checks"
+    );
+    eprintln!(
+        "{what}: 1,010 checks; {fds} open file descriptors and pool size {size:?} before and after"
+    );
+}
+
+#[track_caller]
+fn assert_pass(what: &str, check: &Check) {
+    assert_eq!(check.status(), Status::Pass, "{what}: {:?}", check.output());
+}
+
+/// The number of file descriptors this process has open.
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .expect("Linux /proc")
+        .count()
+}
