@@ -224,18 +224,21 @@ impl HttpServiceFactory for Endpoints {
                 endpoint,
                 shared: Arc::clone(&shared),
             };
-            if endpoint != Endpoint::Healthz {
-                web::resource(format!("{path}/{{name}}"))
-                    .app_data(target.clone())
+            // One scope per endpoint: a request for any other path costs one prefix comparison
+            // per endpoint, and the `{name}` pattern (a regex) is only tried under its prefix.
+            let mut scope = web::scope(&path).app_data(target).service(
+                web::resource("")
                     .route(get_or_head().to(serve))
-                    .default_service(web::to(method_not_allowed))
-                    .register(config);
+                    .default_service(web::to(method_not_allowed)),
+            );
+            if endpoint != Endpoint::Healthz {
+                scope = scope.service(
+                    web::resource("/{name}")
+                        .route(get_or_head().to(serve))
+                        .default_service(web::to(method_not_allowed)),
+                );
             }
-            web::resource(path)
-                .app_data(target)
-                .route(get_or_head().to(serve))
-                .default_service(web::to(method_not_allowed))
-                .register(config);
+            scope.register(config);
         }
     }
 }

@@ -403,3 +403,29 @@ async fn bodies_with_many_long_outputs_stay_under_the_cap() {
         );
     }
 }
+
+#[actix_web::test]
+async fn neighbouring_paths_are_left_to_the_app() {
+    let app = test::init_service(
+        App::new()
+            .service(Endpoints::new(healthy()))
+            .route("/readyzen", web::get().to(|| async { "app" }))
+            .route("/livez-extra", web::get().to(|| async { "app" })),
+    )
+    .await;
+    for (path, expected, body) in [
+        ("/readyzen", StatusCode::OK, Some("app")),
+        ("/livez-extra", StatusCode::OK, Some("app")),
+        ("/readyz", StatusCode::OK, None),
+        ("/readyz/database", StatusCode::OK, None),
+        ("/readyz/", StatusCode::NOT_FOUND, None),
+        ("/readyz/database/more", StatusCode::NOT_FOUND, None),
+        ("/healthz/database", StatusCode::NOT_FOUND, None),
+    ] {
+        let res = test::call_service(&app, test::TestRequest::get().uri(path).to_request()).await;
+        assert_eq!(res.status(), expected, "{path}");
+        if let Some(body) = body {
+            assert_eq!(test::read_body(res).await, body.as_bytes(), "{path}");
+        }
+    }
+}
