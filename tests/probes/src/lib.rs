@@ -4,8 +4,8 @@
 //! - The rename: this crate has no `healthz_actix` to fall back on, so it compiles only if the
 //!   attributes find the runtime as `::hz`.
 //! - The library: a binary gets these probes only if it references this crate
-//!   (`use healthz_test_probes as _;`); the trybuild cases `ui/pass/library.rs` and
-//!   `ui/pass/library_unreferenced.rs` show both sides.
+//!   (`use healthz_test_probes as _;`); the trybuild cases `tests/ui/pass/library.rs` and
+//!   `tests/ui/pass/library_unreferenced.rs` show both sides.
 
 use hz::{liveness, readiness};
 

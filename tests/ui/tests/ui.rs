@@ -5,6 +5,6 @@
 #[rustversion::attr(not(stable), ignore = "UI output is pinned to the stable toolchain")]
 fn ui() {
     let cases = trybuild::TestCases::new();
-    cases.pass("ui/pass/*.rs");
-    cases.compile_fail("ui/fail/*.rs");
+    cases.pass("pass/*.rs");
+    cases.compile_fail("fail/*.rs");
 }
