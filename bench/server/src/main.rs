@@ -6,7 +6,7 @@
 //! | `/livez`, `/readyz`, `/healthz`, … | `healthz_actix::Endpoints`: one uncached liveness probe, ten readiness probes cached for 1 s |
 //! | `/fast/livez`, `/fast/readyz` | not the endpoint handler: a bench route that calls `Health::render` directly, to show what the pre-rendered fast path achieves |
 //! | `/hang/readyz` | `Endpoints` over a second `Health` whose one readiness probe never finishes (`timeout = 200ms`, no cache) |
-//! | `/stats` | probe run counts and the Tokio tasks alive in every runtime of the process, as JSON |
+//! | `/stats` | probe run counts, the Tokio tasks alive in every runtime of the process, and how long `/hang/...` requests spent in the server (p50, p99, max; `?reset` clears them), as JSON |
 //!
 //! `healthz-bench-server [--bind ADDR] [--workers N]`; it prints `listening on http://ADDR` once
 //! it is ready.
@@ -15,11 +15,12 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use actix_web::dev::Service as _;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use healthz_actix::{
     Detail, Endpoint, Endpoints, Format, HEALTH_JSON, Health, Kind, ProbeOptions, Scope, Status,
 };
@@ -34,6 +35,48 @@ struct Runs {
     live: AtomicU64,
     ready: [AtomicU64; READY_PROBES],
     hang: AtomicU64,
+    /// How long each `/hang/...` request spent inside the server, in microseconds: from the
+    /// router handing it to the scope to the response being ready (what wrk adds is not in it).
+    hang_latency_us: Mutex<Vec<u32>>,
+}
+
+impl Runs {
+    fn record_hang(&self, elapsed: Duration) {
+        let us = u32::try_from(elapsed.as_micros()).unwrap_or(u32::MAX);
+        lock(&self.hang_latency_us).push(us);
+    }
+
+    /// `{"count":…,"p50_ms":…,"p99_ms":…,"max_ms":…}` of the recorded `/hang` latencies;
+    /// `reset` clears them.
+    fn hang_latency(&self, reset: bool) -> String {
+        let mut recorded = lock(&self.hang_latency_us);
+        let mut sorted = recorded.clone();
+        if reset {
+            recorded.clear();
+        }
+        drop(recorded);
+        sorted.sort_unstable();
+        let at = |percent: usize| {
+            // Nearest rank.
+            let rank = (percent * sorted.len()).div_ceil(100);
+            sorted
+                .get(rank.saturating_sub(1))
+                .map_or(0.0, |us| f64::from(*us) / 1000.0)
+        };
+        format!(
+            "{{\"count\":{},\"p50_ms\":{:.3},\"p99_ms\":{:.3},\"max_ms\":{:.3}}}",
+            sorted.len(),
+            at(50),
+            at(99),
+            at(100)
+        )
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The runtimes of the process (the main one and one per actix worker), for task counts.
@@ -166,7 +209,12 @@ async fn fast(health: web::Data<Health>, scope: Scope) -> HttpResponse {
         .body(rendered.into_body())
 }
 
-async fn stats(runs: web::Data<Arc<Runs>>, runtimes: web::Data<Arc<Runtimes>>) -> HttpResponse {
+/// `/stats` (`?reset` clears the recorded `/hang` latencies after reporting them).
+async fn stats(
+    req: HttpRequest,
+    runs: web::Data<Arc<Runs>>,
+    runtimes: web::Data<Arc<Runtimes>>,
+) -> HttpResponse {
     let (alive, count) = runtimes.alive_tasks();
     let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
     let mut ready = String::new();
@@ -175,9 +223,10 @@ async fn stats(runs: web::Data<Arc<Runs>>, runtimes: web::Data<Arc<Runtimes>>) -
         let _ = write!(ready, "{sep}{}", load(c));
     }
     HttpResponse::Ok().content_type("application/json").body(format!(
-        "{{\"live_runs\":{},\"ready_runs\":[{ready}],\"hang_runs\":{},\"alive_tasks\":{alive},\"runtimes\":{count}}}\n",
+        "{{\"live_runs\":{},\"ready_runs\":[{ready}],\"hang_runs\":{},\"hang_server\":{},\"alive_tasks\":{alive},\"runtimes\":{count}}}\n",
         load(&runs.live),
         load(&runs.hang),
+        runs.hang_latency(req.query_string() == "reset"),
     ))
 }
 
@@ -201,7 +250,7 @@ async fn serve(args: Args) -> std::io::Result<()> {
     let body: &'static [u8] = Vec::leak(readyz.body().to_vec());
 
     let server = HttpServer::new({
-        let runs = web::Data::new(Arc::clone(&runs));
+        let data = web::Data::new(Arc::clone(&runs));
         let runtimes = Arc::clone(&runtimes);
         move || {
             runtimes.register_current();
@@ -211,7 +260,7 @@ async fn serve(args: Args) -> std::io::Result<()> {
             // pay only for the resources healthz itself mounts; the bench's own extras come last.
             App::new()
                 .app_data(web::Data::new(body))
-                .app_data(runs.clone())
+                .app_data(data.clone())
                 .app_data(web::Data::new(Arc::clone(&runtimes)))
                 .route("/bare", web::get().to(bare))
                 .service(
@@ -229,11 +278,26 @@ async fn serve(args: Args) -> std::io::Result<()> {
                 .service(Endpoints::new(health.clone()))
                 .route("/stats", web::get().to(stats))
                 .service(
-                    Endpoints::new(hang.clone())
-                        .prefix("/hang")
-                        .without(Endpoint::Livez)
-                        .without(Endpoint::Startupz)
-                        .without(Endpoint::Healthz),
+                    web::scope("/hang")
+                        .wrap_fn({
+                            let runs = Arc::clone(&runs);
+                            move |req, service| {
+                                let start = Instant::now();
+                                let response = service.call(req);
+                                let runs = Arc::clone(&runs);
+                                async move {
+                                    let response = response.await;
+                                    runs.record_hang(start.elapsed());
+                                    response
+                                }
+                            }
+                        })
+                        .service(
+                            Endpoints::new(hang.clone())
+                                .without(Endpoint::Livez)
+                                .without(Endpoint::Startupz)
+                                .without(Endpoint::Healthz),
+                        ),
                 )
         }
     })
