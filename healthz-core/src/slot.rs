@@ -37,6 +37,34 @@ pub(crate) struct Snapshot {
     pub(crate) duration: Duration,
     /// `None` for synthetic results that no run produced.
     pub(crate) outcome: Option<Outcome>,
+    /// Until when it is served as it is: worked out once from `at` and the probe's options, so
+    /// that a read compares two instants instead of working out an age per probe and request.
+    pub(crate) fresh: Fresh,
+}
+
+/// Until when a stored result is fresh (served as it is, no run): the [`Age::Fresh`] case of
+/// [`Slot::age`], precomputed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fresh {
+    /// Never: no `cache`, or a synthetic result.
+    Never,
+    /// While `now < deadline`: a `cache`d result.
+    Before(Instant),
+    /// While `now <= deadline`: a polled result within its `max_stale`.
+    Through(Instant),
+    /// Always: a polled result without `max_stale`, or a deadline past the clock's range.
+    Always,
+}
+
+impl Fresh {
+    pub(crate) fn holds(self, now: Instant) -> bool {
+        match self {
+            Fresh::Never => false,
+            Fresh::Before(deadline) => now < deadline,
+            Fresh::Through(deadline) => now <= deadline,
+            Fresh::Always => true,
+        }
+    }
 }
 
 /// The source of [`Snapshot::id`].
@@ -57,6 +85,7 @@ impl Snapshot {
             at: Instant::now(),
             duration: Duration::ZERO,
             outcome: None,
+            fresh: Fresh::Never,
         }
     }
 }
@@ -152,6 +181,9 @@ impl Slot {
                 Read::Run
             };
         };
+        if snapshot.fresh.holds(now) {
+            return Read::Ready(Arc::clone(snapshot));
+        }
         match self.age(snapshot, now) {
             Age::Fresh => Read::Ready(Arc::clone(snapshot)),
             Age::Revalidate => Read::Revalidate(Arc::clone(snapshot)),
@@ -164,12 +196,27 @@ impl Slot {
     pub(crate) fn fresh_id(&self, now: Instant) -> Option<u64> {
         let latest = self.latest.load();
         let snapshot = latest.as_ref()?;
-        matches!(self.age(snapshot, now), Age::Fresh).then_some(snapshot.id)
+        snapshot.fresh.holds(now).then_some(snapshot.id)
     }
 
     /// The id of the latest result, whatever its age.
     pub(crate) fn latest_id(&self) -> Option<u64> {
         self.latest.load().as_ref().map(|s| s.id)
+    }
+
+    /// Until when a result made at `at` is [`Age::Fresh`].
+    fn freshness(&self, at: Instant) -> Fresh {
+        let options = &self.spec.options;
+        if self.is_polled() {
+            return match options.max_stale_duration() {
+                Some(max) => at.checked_add(max).map_or(Fresh::Always, Fresh::Through),
+                None => Fresh::Always,
+            };
+        }
+        match options.cache_duration() {
+            Some(ttl) if !ttl.is_zero() => at.checked_add(ttl).map_or(Fresh::Always, Fresh::Before),
+            _ => Fresh::Never,
+        }
     }
 
     fn age(&self, snapshot: &Snapshot, now: Instant) -> Age {
@@ -264,15 +311,17 @@ impl Slot {
         let output = output.map(|o| redact(&o).into_owned());
         let (status, output, change) =
             lock(&self.history).apply(&self.spec.options, raw_status, output);
+        let at = Instant::now();
         let snapshot = Arc::new(Snapshot {
             id: next_id(),
             status,
             output: output.map(String::into_boxed_str),
             observed,
             time: SystemTime::now(),
-            at: Instant::now(),
+            at,
             duration,
             outcome: Some(outcome),
+            fresh: self.freshness(at),
         });
         let _entered = span.enter();
         tracing::debug!(outcome = %outcome, status = %status, duration_ms = duration.as_secs_f64() * 1e3, "probe run finished");
@@ -507,6 +556,71 @@ impl History {
 mod tests {
     use super::*;
     use crate::ProbeOptions;
+    use crate::probe::Location;
+
+    fn slot(options: ProbeOptions) -> Slot {
+        Slot::new(ProbeSpec {
+            kind: Kind::Readiness,
+            name: "p".into(),
+            options,
+            state: &[],
+            location: Location::caller(),
+            runner: Runner::Closure(Arc::new(|| Box::pin(async { Check::pass() }))),
+        })
+    }
+
+    /// The precomputed freshness agrees with `age` at, around and far from every boundary.
+    #[test]
+    fn freshness_agrees_with_age() {
+        let ms = Duration::from_millis;
+        let ns = Duration::from_nanos;
+        let at = Instant::now();
+        let options = [
+            ProbeOptions::new(),
+            ProbeOptions::new().cache(ms(100)),
+            ProbeOptions::new().cache(ms(100)).max_stale(ms(300)),
+            ProbeOptions::new().interval(ms(100)),
+            ProbeOptions::new().interval(ms(100)).max_stale(ms(300)),
+            ProbeOptions::new().cache(Duration::MAX),
+            ProbeOptions::new()
+                .interval(ms(100))
+                .max_stale(Duration::MAX),
+        ];
+        let mut offsets = vec![
+            Duration::ZERO,
+            ns(1),
+            ms(50),
+            ms(1000),
+            Duration::from_secs(1 << 40),
+        ];
+        for boundary in [ms(100), ms(300)] {
+            offsets.extend([boundary.saturating_sub(ns(1)), boundary, boundary + ns(1)]);
+        }
+        for options in options {
+            let slot = slot(options);
+            let snapshot = Snapshot {
+                at,
+                fresh: slot.freshness(at),
+                ..Snapshot::synthetic(Status::Pass, String::new())
+            };
+            for offset in &offsets {
+                let now = at + *offset;
+                assert_eq!(
+                    snapshot.fresh.holds(now),
+                    matches!(slot.age(&snapshot, now), Age::Fresh),
+                    "{options:?} at +{offset:?}"
+                );
+            }
+            // A result stored after the reader took its `now`.
+            if let Some(earlier) = at.checked_sub(ms(1)) {
+                assert_eq!(
+                    snapshot.fresh.holds(earlier),
+                    matches!(slot.age(&snapshot, earlier), Age::Fresh),
+                    "{options:?} before it was made"
+                );
+            }
+        }
+    }
 
     fn fold(options: ProbeOptions, raws: &[Status]) -> Vec<Status> {
         let mut history = History::default();

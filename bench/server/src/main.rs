@@ -1,0 +1,311 @@
+//! The server that `bench/run` loads: one process, one set of actix workers, serving
+//!
+//! | path | what |
+//! |---|---|
+//! | `/bare` | a plain actix handler returning a constant `application/health+json` body: the bytes `/readyz` served at start |
+//! | `/livez`, `/readyz`, `/healthz`, … | `healthz_actix::Endpoints`: one uncached liveness probe, ten readiness probes cached for 1 s |
+//! | `/fast/livez`, `/fast/readyz` | not the endpoint handler: a bench route that calls `Health::render` directly, to show what the pre-rendered fast path achieves |
+//! | `/hang/readyz` | `Endpoints` over a second `Health` whose one readiness probe never finishes (`timeout = 200ms`, no cache) |
+//! | `/stats` | probe run counts, the Tokio tasks alive in every runtime of the process, and how long `/hang/...` requests spent in the server (p50, p99, max; `?reset` clears them), as JSON |
+//!
+//! `healthz-bench-server [--bind ADDR] [--workers N]`; it prints `listening on http://ADDR` once
+//! it is ready.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::ThreadId;
+use std::time::{Duration, Instant};
+
+use actix_web::dev::Service as _;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use healthz_actix::{
+    Detail, Endpoint, Endpoints, Format, HEALTH_JSON, Health, Kind, ProbeOptions, Scope, Status,
+};
+use tokio::runtime::Handle;
+
+/// How many readiness probes `/readyz` evaluates.
+const READY_PROBES: usize = 10;
+
+/// Probe run counters, for `/stats`.
+#[derive(Debug, Default)]
+struct Runs {
+    live: AtomicU64,
+    ready: [AtomicU64; READY_PROBES],
+    hang: AtomicU64,
+    /// How long each `/hang/...` request spent inside the server, in microseconds: from the
+    /// router handing it to the scope to the response being ready (what wrk adds is not in it).
+    hang_latency_us: Mutex<Vec<u32>>,
+}
+
+impl Runs {
+    fn record_hang(&self, elapsed: Duration) {
+        let us = u32::try_from(elapsed.as_micros()).unwrap_or(u32::MAX);
+        lock(&self.hang_latency_us).push(us);
+    }
+
+    /// `{"count":…,"p50_ms":…,"p99_ms":…,"max_ms":…}` of the recorded `/hang` latencies;
+    /// `reset` clears them.
+    fn hang_latency(&self, reset: bool) -> String {
+        let mut recorded = lock(&self.hang_latency_us);
+        let mut sorted = recorded.clone();
+        if reset {
+            recorded.clear();
+        }
+        drop(recorded);
+        sorted.sort_unstable();
+        let at = |percent: usize| {
+            // Nearest rank.
+            let rank = (percent * sorted.len()).div_ceil(100);
+            sorted
+                .get(rank.saturating_sub(1))
+                .map_or(0.0, |us| f64::from(*us) / 1000.0)
+        };
+        format!(
+            "{{\"count\":{},\"p50_ms\":{:.3},\"p99_ms\":{:.3},\"max_ms\":{:.3}}}",
+            sorted.len(),
+            at(50),
+            at(99),
+            at(100)
+        )
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The runtimes of the process (the main one and one per actix worker), for task counts.
+#[derive(Debug, Default)]
+struct Runtimes(Mutex<Vec<(ThreadId, Handle)>>);
+
+impl Runtimes {
+    fn register_current(&self) {
+        let id = std::thread::current().id();
+        let mut runtimes = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !runtimes.iter().any(|(t, _)| *t == id) {
+            runtimes.push((id, Handle::current()));
+        }
+    }
+
+    /// Tasks alive in every runtime, and how many runtimes there are.
+    fn alive_tasks(&self) -> (usize, usize) {
+        let runtimes = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let alive = runtimes
+            .iter()
+            .map(|(_, h)| h.metrics().num_alive_tasks())
+            .sum();
+        (alive, runtimes.len())
+    }
+}
+
+struct Args {
+    bind: String,
+    workers: usize,
+}
+
+fn args() -> Result<Args, String> {
+    let mut args = Args {
+        bind: "127.0.0.1:0".into(),
+        workers: 1,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or(format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--bind" => args.bind = value()?,
+            "--workers" => {
+                args.workers = value()?.parse().map_err(|e| format!("--workers: {e}"))?;
+            }
+            other => {
+                return Err(format!(
+                    "unknown argument {other}; usage: healthz-bench-server [--bind ADDR] [--workers N]"
+                ));
+            }
+        }
+    }
+    Ok(args)
+}
+
+/// The service's `Health`: one uncached liveness probe, ten readiness probes cached for 1 s.
+fn health(runs: &Arc<Runs>) -> Result<Health, healthz_actix::BuildError> {
+    let counted = |runs: &Arc<Runs>, counter: fn(&Runs) -> &AtomicU64| {
+        let runs = Arc::clone(runs);
+        move || {
+            counter(&runs).fetch_add(1, Ordering::Relaxed);
+            async {}
+        }
+    };
+    let mut builder = Health::builder()
+        .without_registered()
+        .version(env!("CARGO_PKG_VERSION"))
+        .service_id("healthz-bench")
+        .liveness(
+            "event_loop",
+            ProbeOptions::new(),
+            counted(runs, |r| &r.live),
+        );
+    for i in 0..READY_PROBES {
+        let runs = Arc::clone(runs);
+        builder = builder.readiness(
+            format!("dependency-{i:02}"),
+            ProbeOptions::new()
+                .timeout(Duration::from_millis(200))
+                .cache(Duration::from_secs(1)),
+            move || {
+                runs.ready[i].fetch_add(1, Ordering::Relaxed);
+                async {}
+            },
+        );
+    }
+    builder.build()
+}
+
+/// A `Health` whose one readiness probe never finishes: every run times out at 200 ms.
+fn hanging(runs: &Arc<Runs>) -> Result<Health, healthz_actix::BuildError> {
+    let runs = Arc::clone(runs);
+    Health::builder()
+        .without_registered()
+        .readiness(
+            "hang",
+            ProbeOptions::new().timeout(Duration::from_millis(200)),
+            move || {
+                runs.hang.fetch_add(1, Ordering::Relaxed);
+                std::future::pending::<()>()
+            },
+        )
+        .build()
+}
+
+/// `/bare`: a constant body, no healthz involved.
+async fn bare(body: web::Data<&'static [u8]>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .content_type(HEALTH_JSON)
+        .body(**body)
+}
+
+/// `/fast/{livez,readyz}`: `Health::render` straight into a response (the pre-rendered fast
+/// path), full detail as the endpoints give loopback callers.
+async fn fast(health: web::Data<Health>, scope: Scope) -> HttpResponse {
+    let rendered = health.render(scope, Detail::Full, Format::Json).await;
+    let status = match rendered.status() {
+        Status::Pass | Status::Warn => StatusCode::OK,
+        Status::Fail => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    HttpResponse::build(status)
+        .insert_header((CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .content_type(HEALTH_JSON)
+        .body(rendered.into_body())
+}
+
+/// `/stats` (`?reset` clears the recorded `/hang` latencies after reporting them).
+async fn stats(
+    req: HttpRequest,
+    runs: web::Data<Arc<Runs>>,
+    runtimes: web::Data<Arc<Runtimes>>,
+) -> HttpResponse {
+    let (alive, count) = runtimes.alive_tasks();
+    let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
+    let mut ready = String::new();
+    for (i, c) in runs.ready.iter().enumerate() {
+        let sep = if i == 0 { "" } else { "," };
+        let _ = write!(ready, "{sep}{}", load(c));
+    }
+    HttpResponse::Ok().content_type("application/json").body(format!(
+        "{{\"live_runs\":{},\"ready_runs\":[{ready}],\"hang_runs\":{},\"hang_server\":{},\"alive_tasks\":{alive},\"runtimes\":{count}}}\n",
+        load(&runs.live),
+        load(&runs.hang),
+        runs.hang_latency(req.query_string() == "reset"),
+    ))
+}
+
+fn main() -> std::io::Result<()> {
+    let args = args().map_err(std::io::Error::other)?;
+    actix_web::rt::System::new().block_on(serve(args))
+}
+
+async fn serve(args: Args) -> std::io::Result<()> {
+    let runs = Arc::new(Runs::default());
+    let health = health(&runs).map_err(std::io::Error::other)?;
+    let hang = hanging(&runs).map_err(std::io::Error::other)?;
+    let runtimes = Arc::new(Runtimes::default());
+    runtimes.register_current();
+
+    // What /readyz serves now: /bare serves the same bytes, so both move the same payload.
+    let readyz = health
+        .render(Scope::Kind(Kind::Readiness), Detail::Full, Format::Json)
+        .await;
+    assert_eq!(readyz.status(), Status::Pass, "the bench probes pass");
+    let body: &'static [u8] = Vec::leak(readyz.body().to_vec());
+
+    let server = HttpServer::new({
+        let data = web::Data::new(Arc::clone(&runs));
+        let runtimes = Arc::clone(&runtimes);
+        move || {
+            runtimes.register_current();
+            let fast_health = web::Data::new(health.clone());
+            // Order matters to actix's router, which tries resources in turn: `/bare` first (the
+            // best case), then the fast-path routes, then the endpoints, so `/livez` and `/readyz`
+            // pay only for the resources healthz itself mounts; the bench's own extras come last.
+            App::new()
+                .app_data(web::Data::new(body))
+                .app_data(data.clone())
+                .app_data(web::Data::new(Arc::clone(&runtimes)))
+                .route("/bare", web::get().to(bare))
+                .service(
+                    web::scope("/fast")
+                        .app_data(fast_health)
+                        .route(
+                            "/livez",
+                            web::get().to(|h| fast(h, Scope::Kind(Kind::Liveness))),
+                        )
+                        .route(
+                            "/readyz",
+                            web::get().to(|h| fast(h, Scope::Kind(Kind::Readiness))),
+                        ),
+                )
+                .service(Endpoints::new(health.clone()))
+                .route("/stats", web::get().to(stats))
+                .service(
+                    web::scope("/hang")
+                        .wrap_fn({
+                            let runs = Arc::clone(&runs);
+                            move |req, service| {
+                                let start = Instant::now();
+                                let response = service.call(req);
+                                let runs = Arc::clone(&runs);
+                                async move {
+                                    let response = response.await;
+                                    runs.record_hang(start.elapsed());
+                                    response
+                                }
+                            }
+                        })
+                        .service(
+                            Endpoints::new(hang.clone())
+                                .without(Endpoint::Livez)
+                                .without(Endpoint::Startupz)
+                                .without(Endpoint::Healthz),
+                        ),
+                )
+        }
+    })
+    .workers(args.workers)
+    .backlog(4096)
+    .bind(&args.bind)?;
+    for addr in server.addrs() {
+        println!("listening on http://{addr}");
+    }
+    server.run().await
+}
