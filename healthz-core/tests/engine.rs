@@ -50,6 +50,16 @@ fn switch(
     (switch, probe)
 }
 
+/// A `Health` of one readiness probe.
+fn one<F, Fut>(name: &'static str, options: ProbeOptions, probe: F) -> Health
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future + Send + 'static,
+    Fut::Output: healthz_core::IntoCheck,
+{
+    builder().readiness(name, options, probe).build().unwrap()
+}
+
 fn builder() -> healthz_core::HealthBuilder {
     Health::builder().without_registered()
 }
@@ -161,14 +171,11 @@ async fn a_probe_that_panics_before_its_future_fails_too() {
 #[tokio::test(start_paused = true)]
 async fn a_thousand_concurrent_callers_share_one_run() {
     let runs = counter();
-    let health = builder()
-        .readiness(
-            "db",
-            ProbeOptions::new().cache(Duration::from_secs(5)),
-            counting(&runs, 100 * MS, Status::Pass),
-        )
-        .build()
-        .unwrap();
+    let health = one(
+        "db",
+        ProbeOptions::new().cache(Duration::from_secs(5)),
+        counting(&runs, 100 * MS, Status::Pass),
+    );
     let callers: Vec<_> = (0..1000)
         .map(|_| {
             let health = health.clone();
@@ -184,14 +191,11 @@ async fn a_thousand_concurrent_callers_share_one_run() {
 #[tokio::test(start_paused = true)]
 async fn uncached_concurrent_callers_still_share_the_run_in_flight() {
     let runs = counter();
-    let health = builder()
-        .readiness(
-            "db",
-            ProbeOptions::new(),
-            counting(&runs, 100 * MS, Status::Pass),
-        )
-        .build()
-        .unwrap();
+    let health = one(
+        "db",
+        ProbeOptions::new(),
+        counting(&runs, 100 * MS, Status::Pass),
+    );
     let (a, b) = tokio::join!(health.check(Kind::Readiness), health.check(Kind::Readiness));
     assert_eq!((a.status(), b.status()), (Status::Pass, Status::Pass));
     assert_eq!(runs.load(Ordering::SeqCst), 1);
@@ -206,14 +210,11 @@ async fn uncached_concurrent_callers_still_share_the_run_in_flight() {
 #[tokio::test(start_paused = true)]
 async fn results_pass_or_fail_are_cached_for_their_lifetime() {
     let runs = counter();
-    let health = builder()
-        .readiness(
-            "db",
-            ProbeOptions::new().cache(Duration::from_secs(5)),
-            counting(&runs, MS, Status::Fail),
-        )
-        .build()
-        .unwrap();
+    let health = one(
+        "db",
+        ProbeOptions::new().cache(Duration::from_secs(5)),
+        counting(&runs, MS, Status::Fail),
+    );
     for _ in 0..5 {
         assert_eq!(health.check(Kind::Readiness).await.status(), Status::Fail);
         sleep(Duration::from_millis(900)).await;
@@ -231,14 +232,11 @@ async fn results_pass_or_fail_are_cached_for_their_lifetime() {
 #[tokio::test(start_paused = true)]
 async fn the_shared_run_survives_callers_that_give_up() {
     let runs = counter();
-    let health = builder()
-        .readiness(
-            "slow",
-            ProbeOptions::new().cache(Duration::from_secs(60)),
-            counting(&runs, 300 * MS, Status::Pass),
-        )
-        .build()
-        .unwrap();
+    let health = one(
+        "slow",
+        ProbeOptions::new().cache(Duration::from_secs(60)),
+        counting(&runs, 300 * MS, Status::Pass),
+    );
     // The caller gives up (as a client that disconnects) before the run finishes.
     let gave_up = tokio::time::timeout(100 * MS, health.check(Kind::Readiness)).await;
     assert!(gave_up.is_err());
@@ -437,14 +435,11 @@ async fn thresholds_hold_the_reported_status() {
 #[tokio::test(start_paused = true)]
 async fn polled_probes_fail_until_their_first_result_and_never_make_requests_wait() {
     let runs = counter();
-    let health = builder()
-        .readiness(
-            "polled",
-            ProbeOptions::new().interval(Duration::from_secs(10)),
-            counting(&runs, 50 * MS, Status::Pass),
-        )
-        .build()
-        .unwrap();
+    let health = one(
+        "polled",
+        ProbeOptions::new().interval(Duration::from_secs(10)),
+        counting(&runs, 50 * MS, Status::Pass),
+    );
     let start = Instant::now();
     let report = health.check(Kind::Readiness).await;
     assert_eq!(
