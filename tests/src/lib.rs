@@ -5,15 +5,31 @@
 
 mod proxy;
 mod service;
+mod tool;
 
 pub use proxy::{Mode, Proxy};
 pub use service::{Needs, REQUIRE_SERVICES, Service};
+pub use tool::tool;
 
 use std::net::SocketAddr;
 
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer};
-use healthz_actix::{Endpoints, Health};
+use healthz_actix::{Endpoints, Health, ProbeOptions};
+
+/// A `Health` whose liveness probe `event_loop` and readiness probe `database` both pass.
+///
+/// # Panics
+///
+/// Never: the probes need no state.
+pub fn healthy() -> Health {
+    Health::builder()
+        .without_registered()
+        .liveness("event_loop", ProbeOptions::new(), || async {})
+        .readiness("database", ProbeOptions::new(), || async {})
+        .build()
+        .expect("probes without state always build")
+}
 
 /// A running actix server serving the health endpoints; stops when dropped.
 #[derive(Debug)]

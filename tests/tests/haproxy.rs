@@ -64,17 +64,6 @@ impl Drop for Haproxy {
     }
 }
 
-fn haproxy_binary() -> Option<String> {
-    let candidate = std::env::var("HAPROXY").unwrap_or_else(|_| "haproxy".to_owned());
-    Command::new(&candidate)
-        .arg("-v")
-        .output()
-        .ok()?
-        .status
-        .success()
-        .then_some(candidate)
-}
-
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -122,12 +111,7 @@ async fn until(
 
 #[actix_web::test]
 async fn traffic_follows_readiness_through_haproxy() {
-    let Some(haproxy) = haproxy_binary() else {
-        assert!(
-            std::env::var("HEALTHZ_REQUIRE_SERVICES").as_deref() != Ok("1"),
-            "haproxy is required (HEALTHZ_REQUIRE_SERVICES=1) but was not found; .ci/run installs it"
-        );
-        eprintln!("skipping: haproxy not found (set HAPROXY or install Debian's `haproxy`)");
+    let Some(haproxy) = healthz_tests::tool("haproxy", "HAPROXY", "-v") else {
         return;
     };
     let (a, b) = (Instance::start("a"), Instance::start("b"));

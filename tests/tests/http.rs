@@ -4,6 +4,7 @@
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::{App, test, web};
 use healthz_actix::{Check, Endpoint, Endpoints, Health, ProbeOptions};
+use healthz_tests::healthy;
 
 fn health() -> Health {
     Health::builder()
@@ -17,15 +18,6 @@ fn health() -> Health {
         })
         .startup("migrations", ProbeOptions::new(), || async { true })
         .version("1.2.3")
-        .build()
-        .unwrap()
-}
-
-fn healthy() -> Health {
-    Health::builder()
-        .without_registered()
-        .liveness("event_loop", ProbeOptions::new(), || async {})
-        .readiness("database", ProbeOptions::new(), || async {})
         .build()
         .unwrap()
 }

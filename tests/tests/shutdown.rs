@@ -5,18 +5,10 @@
 use std::time::Duration;
 
 use actix_web::{App, HttpServer};
-use healthz_actix::{Endpoints, Health, Kind, ProbeOptions, Shutdown, Status};
+use healthz_actix::{Endpoints, Health, Kind, Shutdown, Status};
+use healthz_tests::healthy;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
-
-fn health() -> Health {
-    Health::builder()
-        .without_registered()
-        .liveness("event_loop", ProbeOptions::new(), || async {})
-        .readiness("database", ProbeOptions::new(), || async {})
-        .build()
-        .unwrap()
-}
 
 /// A shutdown started by sending on the returned channel.
 fn triggered(health: &Health, grace: Duration) -> (Shutdown, oneshot::Sender<()>) {
@@ -31,7 +23,7 @@ fn triggered(health: &Health, grace: Duration) -> (Shutdown, oneshot::Sender<()>
 
 #[tokio::test(start_paused = true)]
 async fn drains_at_once_and_resolves_after_the_grace_period() {
-    let health = health();
+    let health = healthy();
     let (shutdown, stop) = triggered(&health, Duration::from_secs(10));
     let waiting = tokio::spawn(shutdown);
 
@@ -65,7 +57,7 @@ async fn drains_at_once_and_resolves_after_the_grace_period() {
 #[tokio::test(start_paused = true)]
 async fn the_default_grace_is_ten_seconds_and_zero_stops_at_once() {
     assert_eq!(Shutdown::DEFAULT_GRACE, Duration::from_secs(10));
-    let health = health();
+    let health = healthy();
     let (shutdown, stop) = triggered(&health, Duration::ZERO);
     stop.send(()).unwrap();
     let started = Instant::now();
@@ -76,7 +68,7 @@ async fn the_default_grace_is_ten_seconds_and_zero_stops_at_once() {
 
 #[actix_web::test]
 async fn an_actix_server_serves_through_the_grace_period_then_stops() {
-    let health = health();
+    let health = healthy();
     let grace = Duration::from_millis(500);
     let (shutdown, stop) = triggered(&health, grace);
     let server = HttpServer::new({

@@ -1,13 +1,12 @@
 //! Prometheus metrics (feature `prometheus`): what the observer records, and an exposition that
 //! the real `promtool check metrics` accepts.
-#![cfg(feature = "prometheus")]
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use healthz_core::metrics::Metrics;
-use healthz_core::{Check, Health, Kind, ProbeOptions};
+use healthz_actix::metrics::Metrics;
+use healthz_actix::{Check, Health, Kind, ProbeOptions};
 use prometheus_client::registry::Registry;
 
 fn health(registry: &mut Registry) -> Health {
@@ -135,26 +134,9 @@ async fn runs_outcomes_statuses_and_cache_hits_are_counted() {
     );
 }
 
-/// `promtool` from `PROMTOOL`, or on the `PATH`.
-fn promtool() -> Option<String> {
-    let candidate = std::env::var("PROMTOOL").unwrap_or_else(|_| "promtool".to_owned());
-    Command::new(&candidate)
-        .arg("--version")
-        .output()
-        .ok()?
-        .status
-        .success()
-        .then_some(candidate)
-}
-
 #[tokio::test]
 async fn promtool_accepts_the_exposition() {
-    let Some(promtool) = promtool() else {
-        assert!(
-            std::env::var("HEALTHZ_REQUIRE_SERVICES").as_deref() != Ok("1"),
-            "promtool is required (HEALTHZ_REQUIRE_SERVICES=1) but was not found; .ci/run installs it"
-        );
-        eprintln!("skipping: promtool not found (set PROMTOOL or install Debian's `prometheus`)");
+    let Some(promtool) = healthz_tests::tool("promtool", "PROMTOOL", "--version") else {
         return;
     };
     let mut registry = Registry::default();
