@@ -6,8 +6,10 @@
 
 use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwapOption;
@@ -97,6 +99,25 @@ pub(crate) struct RunCtx {
 }
 
 type Flight = Shared<BoxFuture<'static, Arc<Snapshot>>>;
+
+/// A run started or joined by [`Slot::run`]: its result, at once or when the run finishes.
+pub(crate) enum Running {
+    /// The run finished during [`Slot::run`].
+    Done(std::future::Ready<Arc<Snapshot>>),
+    /// The run goes on elsewhere: in flight for other callers, or spawned.
+    Joined(Flight),
+}
+
+impl Future for Running {
+    type Output = Arc<Snapshot>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            Running::Done(snapshot) => snapshot.poll_unpin(cx),
+            Running::Joined(flight) => flight.poll_unpin(cx),
+        }
+    }
+}
 
 /// How a result's age compares with the probe's `cache`, `interval` and `max_stale`.
 enum Age {
@@ -247,49 +268,74 @@ impl Slot {
         )
     }
 
-    /// Joins the run in flight, or spawns one. The returned future resolves to the run's result;
+    /// Joins the run in flight, or starts one. The returned future resolves to the run's result;
     /// dropping it does not cancel the run.
-    pub(crate) fn run(self: &Arc<Self>, ctx: &Arc<RunCtx>) -> Flight {
+    ///
+    /// A new run is polled once here, on the caller's thread: a probe that answers at once (most
+    /// liveness probes) costs no task and no extra trip through the caller's executor. A run still
+    /// pending after that poll moves to a spawned task, where it finishes whoever waits for it.
+    /// Callers that arrive meanwhile join it through the flight registered before the poll.
+    pub(crate) fn run(self: &Arc<Self>, ctx: &Arc<RunCtx>) -> Running {
         let mut flight = lock(&self.flight);
         if let Some((_, running)) = flight.as_ref() {
-            return running.clone();
+            return Running::Joined(running.clone());
         }
         let id = self.flights.fetch_add(1, Ordering::Relaxed);
-        let runner = if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            let (slot, ctx) = (Arc::clone(self), Arc::clone(ctx));
-            let task = handle.spawn(async move {
-                let snapshot = slot.execute(&ctx).await;
-                slot.latest.store(Some(Arc::clone(&snapshot)));
-                slot.land(id);
-                snapshot
-            });
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            drop(flight);
+            return Running::Done(std::future::ready(Arc::new(Snapshot::synthetic(
+                Status::Fail,
+                "healthz runs probes on a Tokio runtime, and none is running here".into(),
+            ))));
+        };
+        let (sender, receiver) = tokio::sync::oneshot::channel::<Arc<Snapshot>>();
+        let joined = {
             let slot = Arc::clone(self);
-            async move {
-                task.await.unwrap_or_else(|e| {
-                    // The task never finished (its runtime is shutting down): forget the flight
-                    // so the next read starts a new one.
-                    slot.land(id);
-                    Arc::new(Snapshot::synthetic(
-                        Status::Fail,
-                        format!("probe run was cancelled: {e}"),
-                    ))
+            receiver
+                .map(move |result| {
+                    result.unwrap_or_else(|_| {
+                        // The run never finished (it panicked, or its runtime is shutting down):
+                        // forget the flight so the next read starts a new one.
+                        slot.land(id);
+                        Arc::new(Snapshot::synthetic(
+                            Status::Fail,
+                            "probe run was cancelled before it finished".into(),
+                        ))
+                    })
                 })
-            }
-            .boxed()
-        } else {
-            let slot = Arc::clone(self);
-            async move {
-                slot.land(id);
-                Arc::new(Snapshot::synthetic(
-                    Status::Fail,
-                    "healthz runs probes on a Tokio runtime, and none is running here".into(),
-                ))
-            }
-            .boxed()
+                .boxed()
+                .shared()
+        };
+        *flight = Some((id, joined.clone()));
+        drop(flight);
+
+        let (slot, ctx) = (Arc::clone(self), Arc::clone(ctx));
+        let mut work = async move {
+            let snapshot = slot.execute(&ctx).await;
+            slot.latest.store(Some(Arc::clone(&snapshot)));
+            slot.land(id);
+            snapshot
         }
-        .shared();
-        *flight = Some((id, runner.clone()));
-        runner
+        .boxed();
+        let mut noop = Context::from_waker(Waker::noop());
+        match std::panic::catch_unwind(AssertUnwindSafe(|| work.as_mut().poll(&mut noop))) {
+            Ok(Poll::Ready(snapshot)) => {
+                // Only joiners listen; with none, nobody needs it.
+                let _ = sender.send(Arc::clone(&snapshot));
+                Running::Done(std::future::ready(snapshot))
+            }
+            Ok(Poll::Pending) => {
+                // The task's first poll registers its own waker in place of the no-op one.
+                drop(handle.spawn(async move {
+                    let snapshot = work.await;
+                    let _ = sender.send(snapshot);
+                }));
+                Running::Joined(joined)
+            }
+            // A panic outside the probe (the probe's own are caught in `guarded`), in an
+            // observer: `sender` is dropped, so `joined` reports the run cancelled and lands it.
+            Err(_) => Running::Joined(joined),
+        }
     }
 
     /// Clears the flight `id`, if it is still the current one.

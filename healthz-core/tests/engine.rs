@@ -207,6 +207,43 @@ async fn uncached_concurrent_callers_still_share_the_run_in_flight() {
     );
 }
 
+#[tokio::test]
+async fn a_probe_that_answers_at_once_needs_no_task() {
+    use futures_util::FutureExt as _;
+    let (_, probe) = switch(true);
+    let health = one("instant", ProbeOptions::new(), probe);
+    // The run is polled on the caller's thread: the whole check is done on its first poll, with
+    // no task spawned for it and no trip back through the executor.
+    let report = health
+        .check(Kind::Readiness)
+        .now_or_never()
+        .expect("a probe that answers at once is answered on the first poll");
+    assert_eq!(report.status(), Status::Pass);
+    assert_eq!(
+        tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn an_observer_that_panics_fails_the_run_and_the_next_run_goes_on() {
+    let health = builder()
+        .readiness("db", ProbeOptions::new(), || std::future::ready(true))
+        .on_change(|_| panic!("observer bug"))
+        .build()
+        .unwrap();
+    let first = health.check(Kind::Readiness).await;
+    assert_eq!(first.status(), Status::Fail);
+    assert_eq!(
+        first.check("db").unwrap().output(),
+        Some("probe run was cancelled before it finished")
+    );
+    // The flight was cleared: the next request runs the probe again (no change, no panic).
+    assert_eq!(health.check(Kind::Readiness).await.status(), Status::Pass);
+}
+
 #[tokio::test(start_paused = true)]
 async fn results_pass_or_fail_are_cached_for_their_lifetime() {
     let runs = counter();
