@@ -1,8 +1,9 @@
 //! One probe's run-time state: its latest result, the run in flight, and its thresholds.
 //!
 //! Reads are lock-free (`ArcSwapOption::load`). A read that needs a fresh result joins the run in
-//! flight or starts one; the run is spawned, so it finishes and lands in the cache even when every
-//! caller that waited for it has gone.
+//! flight or starts one. A new run is polled once on the caller's thread; if it has not finished,
+//! it moves to a task of its own, so it finishes and lands in the cache even when every caller
+//! that waited for it has gone.
 
 use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
@@ -321,20 +322,26 @@ impl Slot {
         match std::panic::catch_unwind(AssertUnwindSafe(|| work.as_mut().poll(&mut noop))) {
             Ok(Poll::Ready(snapshot)) => {
                 // Only joiners listen; with none, nobody needs it.
-                let _ = sender.send(Arc::clone(&snapshot));
+                drop(sender.send(Arc::clone(&snapshot)));
                 Running::Done(std::future::ready(snapshot))
             }
             Ok(Poll::Pending) => {
                 // The task's first poll registers its own waker in place of the no-op one.
+                let slot = Arc::clone(self);
                 drop(handle.spawn(async move {
-                    let snapshot = work.await;
-                    let _ = sender.send(snapshot);
+                    match AssertUnwindSafe(work).catch_unwind().await {
+                        Ok(snapshot) => drop(sender.send(snapshot)),
+                        Err(_) => slot.land(id),
+                    }
                 }));
                 Running::Joined(joined)
             }
-            // A panic outside the probe (the probe's own are caught in `guarded`), in an
-            // observer: `sender` is dropped, so `joined` reports the run cancelled and lands it.
-            Err(_) => Running::Joined(joined),
+            // A panic outside the probe (the probe's own are caught in `guarded`), in an observer:
+            // clear the flight; `sender` is dropped, so `joined` reports the run cancelled.
+            Err(_) => {
+                self.land(id);
+                Running::Joined(joined)
+            }
         }
     }
 

@@ -245,6 +245,28 @@ async fn an_observer_that_panics_fails_the_run_and_the_next_run_goes_on() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_run_whose_observer_panics_in_its_task_clears_the_flight_for_the_next() {
+    let runs = counter();
+    let health = builder()
+        .readiness(
+            "db",
+            ProbeOptions::new(),
+            counting(&runs, 10 * MS, Status::Pass),
+        )
+        .on_change(|_| panic!("observer bug"))
+        .build()
+        .unwrap();
+    // The caller gives up before the run (now in its own task) finishes and panics.
+    let gave_up = tokio::time::timeout(MS, health.check(Kind::Readiness)).await;
+    assert!(gave_up.is_err());
+    sleep(20 * MS).await;
+    // Nobody waited for the panicked run, yet the next request runs the probe afresh instead of
+    // joining the dead flight.
+    assert_eq!(health.check(Kind::Readiness).await.status(), Status::Pass);
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test(start_paused = true)]
 async fn results_pass_or_fail_are_cached_for_their_lifetime() {
     let runs = counter();
     let health = one(
