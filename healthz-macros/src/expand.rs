@@ -53,6 +53,29 @@ pub(crate) fn expand_with(
     }
 }
 
+/// `E` in a return type written `Result<T, E>` (any path ending in `Result`, two type
+/// arguments). A `Result` is accepted when `E` is `Display`, so that is the one way it can be
+/// refused, and the conversion is spanned there to underline `E` rather than `Result`.
+fn result_error_type(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if path.qself.is_some() || last.ident != "Result" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.iter().collect::<Vec<_>>()[..] {
+        [
+            syn::GenericArgument::Type(_),
+            syn::GenericArgument::Type(error),
+        ] => Some(error),
+        _ => None,
+    }
+}
+
 fn with_error(mut item: TokenStream, error: syn::Error) -> TokenStream {
     item.extend(error.into_compile_error());
     item
@@ -222,7 +245,7 @@ impl<'a> Probe<'a> {
             }
         });
         let ret_span = match &func.sig.output {
-            ReturnType::Type(_, ty) => ty.span(),
+            ReturnType::Type(_, ty) => result_error_type(ty).unwrap_or(ty).span(),
             ReturnType::Default => ident.span(),
         };
         // Spanned at the return type, so an unsupported one is reported there.
@@ -313,6 +336,23 @@ mod tests {
         });
         let file: syn::File = syn::parse2(out).expect("the expansion parses as a file");
         prettyplease::unparse(&file)
+    }
+
+    #[test]
+    fn result_error_type_finds_e_in_two_argument_results_only() {
+        let error = |ty: syn::Type| result_error_type(&ty).map(|e| quote!(#e).to_string());
+        assert_eq!(
+            error(syn::parse_quote!(Result<(), Opaque>)).as_deref(),
+            Some("Opaque")
+        );
+        assert_eq!(
+            error(syn::parse_quote!(std::result::Result<u8, my::Error>)).as_deref(),
+            Some("my :: Error")
+        );
+        assert_eq!(error(syn::parse_quote!(sqlx::Result<()>)), None);
+        assert_eq!(error(syn::parse_quote!(Outcome<(), E>)), None);
+        assert_eq!(error(syn::parse_quote!(bool)), None);
+        assert_eq!(error(syn::parse_quote!(<T as Trait>::Result<(), E>)), None);
     }
 
     #[test]
