@@ -1,195 +1,232 @@
 //! The attribute's arguments: `#[readiness(timeout = "200ms", cache = "5s")]`.
+//!
+//! Which keys exist, what each takes, which kinds take it and the rules between them are the
+//! rule book's (`healthz_rules`); this module reads tokens into it and puts each error on the
+//! token at fault.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-use proc_macro2::{Ident, TokenStream};
+use healthz_rules::{Given, Key, Kind, RuleError, Value, ValueType, check_name, check_tag};
+use proc_macro2::{Ident, Span, TokenStream};
 use syn::meta::ParseNestedMeta;
 use syn::parse::Parser as _;
 use syn::spanned::Spanned as _;
 use syn::{Expr, ExprLit, Lit, LitBool, LitStr};
 
-use crate::kind::Kind;
 use crate::{duration, messages};
 
-/// Every option key, in the order the docs list them.
-pub(crate) const KEYS: [&str; 11] = [
-    "name",
-    "timeout",
-    "cache",
-    "interval",
-    "max_stale",
-    "critical",
-    "blocking",
-    "tags",
-    "failure_threshold",
-    "success_threshold",
-    "crate",
-];
-
-/// Keys that make no sense for startup probes, which run until they pass once and then stop.
-const NOT_FOR_STARTUP: [&str; 5] = [
-    "interval",
-    "max_stale",
-    "critical",
-    "failure_threshold",
-    "success_threshold",
-];
-
-fn supported(kind: Kind, key: &str) -> bool {
-    kind != Kind::Startup || !NOT_FOR_STARTUP.contains(&key)
-}
-
-/// A duration option with the key and literal it came from, for later errors.
+/// A value read from the attribute, with its tokens for later errors.
 #[derive(Clone)]
-pub(crate) struct DurationArg {
-    pub(crate) value: Duration,
-    pub(crate) key: Ident,
-    pub(crate) lit: LitStr,
+pub(crate) enum Parsed {
+    Str(LitStr),
+    Duration(Duration),
+    Bool(LitBool),
+    Runs(u32),
+    StrList(Vec<LitStr>),
+    Path(syn::Path),
 }
 
-/// The parsed arguments. Every value keeps its tokens, so later checks can point at them.
+impl Parsed {
+    /// What the rule book looks at.
+    fn value(&self) -> Value {
+        match self {
+            Parsed::Duration(d) => Value::Duration(*d),
+            Parsed::Bool(b) => Value::Bool(b.value),
+            Parsed::Runs(runs) => Value::Runs(*runs),
+            Parsed::Str(_) | Parsed::StrList(_) | Parsed::Path(_) => Value::Other,
+        }
+    }
+}
+
+/// One `key = value` of the attribute.
+#[derive(Clone)]
+pub(crate) struct Entry {
+    /// The key as written, for its span.
+    pub(crate) ident: Ident,
+    /// The span of the value.
+    pub(crate) span: Span,
+    pub(crate) value: Parsed,
+}
+
+/// The parsed arguments: each key given, once, with its tokens.
 #[derive(Default)]
 pub(crate) struct Args {
-    pub(crate) name: Option<LitStr>,
-    pub(crate) timeout: Option<DurationArg>,
-    pub(crate) cache: Option<DurationArg>,
-    pub(crate) interval: Option<DurationArg>,
-    pub(crate) max_stale: Option<DurationArg>,
-    pub(crate) critical: Option<LitBool>,
-    pub(crate) blocking: Option<LitBool>,
-    pub(crate) tags: Option<Vec<LitStr>>,
-    pub(crate) failure_threshold: Option<u32>,
-    pub(crate) success_threshold: Option<u32>,
-    pub(crate) krate: Option<syn::Path>,
+    entries: BTreeMap<Key, Entry>,
 }
 
 impl Args {
-    /// Parses the arguments, stopping at the first error (later keys might depend on it).
+    /// Parses the arguments, stopping at the first error (later keys might depend on it), then
+    /// checks the rules between them.
     pub(crate) fn parse(kind: Kind, tokens: TokenStream) -> syn::Result<Args> {
         let mut args = Args::default();
         syn::meta::parser(|meta| args.parse_one(kind, &meta)).parse2(tokens)?;
-        args.validate()?;
+        args.validate(kind)?;
         Ok(args)
     }
 
+    /// The keys given, in documentation order, with their entries.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (Key, &Entry)> {
+        self.entries.iter().map(|(key, entry)| (*key, entry))
+    }
+
+    /// `name = "..."`, if given.
+    pub(crate) fn name(&self) -> Option<&LitStr> {
+        match self.entries.get(&Key::Name).map(|e| &e.value) {
+            Some(Parsed::Str(name)) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// `blocking = ...`, if given.
+    pub(crate) fn blocking(&self) -> Option<&LitBool> {
+        match self.entries.get(&Key::Blocking).map(|e| &e.value) {
+            Some(Parsed::Bool(blocking)) => Some(blocking),
+            _ => None,
+        }
+    }
+
+    /// `crate = ...`, if given.
+    pub(crate) fn krate(&self) -> Option<syn::Path> {
+        match self.entries.get(&Key::Crate).map(|e| &e.value) {
+            Some(Parsed::Path(path)) => Some(path.clone()),
+            _ => None,
+        }
+    }
+
     fn parse_one(&mut self, kind: Kind, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
-        let Some(key) = meta.path.get_ident().cloned() else {
+        let Some(ident) = meta.path.get_ident().cloned() else {
             return Err(syn::Error::new_spanned(&meta.path, messages::NOT_AN_OPTION));
         };
-        let name = key.to_string();
-        let name = name.as_str();
-        if !KEYS.contains(&name) {
-            let valid: Vec<&str> = KEYS
-                .iter()
-                .copied()
-                .filter(|k| supported(kind, k))
-                .collect();
-            let suggestion = closest(name, &valid);
+        let written = ident.to_string();
+        let Ok(key) = written.parse::<Key>() else {
+            let valid: Vec<&str> = Key::for_kind(kind).map(Key::as_str).collect();
+            let suggestion = closest(&written, &valid);
             return Err(syn::Error::new(
-                key.span(),
-                messages::unknown_key(kind, name, &valid, suggestion),
+                ident.span(),
+                messages::unknown_key(kind, &written, &valid, suggestion),
             ));
-        }
-        if !supported(kind, name) {
-            return Err(syn::Error::new(
-                key.span(),
-                messages::unsupported_key(kind, name),
-            ));
+        };
+        if !key.accepted_by(kind) {
+            let error = RuleError::NotForKind { key, kind };
+            return Err(syn::Error::new(ident.span(), error.to_string()));
         }
         if !meta.input.peek(syn::Token![=]) {
             return Err(syn::Error::new(
-                key.span(),
-                messages::missing_value(name, example(name)),
+                ident.span(),
+                messages::missing_value(key.as_str(), key.info().example),
             ));
         }
-        let value: Expr = meta.value()?.parse()?;
-        let duplicate = || syn::Error::new(key.span(), messages::duplicate_key(name));
-        match name {
-            "name" => set(
-                &mut self.name,
-                string(&value, messages::expected_name)?,
-                duplicate,
-            ),
-            "timeout" => set(&mut self.timeout, duration_arg(&key, &value)?, duplicate),
-            "cache" => set(&mut self.cache, duration_arg(&key, &value)?, duplicate),
-            "interval" => set(&mut self.interval, duration_arg(&key, &value)?, duplicate),
-            "max_stale" => set(&mut self.max_stale, duration_arg(&key, &value)?, duplicate),
-            "critical" => set(&mut self.critical, boolean(name, &value)?, duplicate),
-            "blocking" => set(&mut self.blocking, boolean(name, &value)?, duplicate),
-            "tags" => set(&mut self.tags, tags(&value)?, duplicate),
-            "failure_threshold" => set(
-                &mut self.failure_threshold,
-                threshold(name, &value)?,
-                duplicate,
-            ),
-            "success_threshold" => set(
-                &mut self.success_threshold,
-                threshold(name, &value)?,
-                duplicate,
-            ),
-            _ => set(&mut self.krate, crate_path(&value)?, duplicate),
-        }
-    }
-
-    /// Rules between keys, each reported at the key that breaks it.
-    fn validate(&self) -> syn::Result<()> {
-        if let (Some(cache), Some(_)) = (&self.cache, &self.interval) {
+        let expr: Expr = meta.value()?.parse()?;
+        let value = parse_value(key, &expr)?;
+        check_value(key, &value)?;
+        if self.entries.contains_key(&key) {
             return Err(syn::Error::new(
-                cache.key.span(),
-                messages::CACHE_WITH_INTERVAL,
+                ident.span(),
+                messages::duplicate_key(key.as_str()),
             ));
         }
-        if let Some(max_stale) = &self.max_stale {
-            let Some(period) = self.cache.as_ref().or(self.interval.as_ref()) else {
-                return Err(syn::Error::new(
-                    max_stale.key.span(),
-                    messages::MAX_STALE_ALONE,
-                ));
-            };
-            if max_stale.value < period.value {
-                return Err(syn::Error::new(
-                    max_stale.lit.span(),
-                    messages::max_stale_short(
-                        &period.key.to_string(),
-                        &max_stale.lit.value(),
-                        &period.lit.value(),
-                    ),
-                ));
-            }
-        }
-        if let Some(name) = &self.name {
-            check_name(&name.value()).map_err(|message| syn::Error::new(name.span(), message))?;
-        }
+        let span = expr.span();
+        self.entries.insert(key, Entry { ident, span, value });
         Ok(())
     }
-}
 
-fn set<T>(
-    slot: &mut Option<T>,
-    value: T,
-    duplicate: impl FnOnce() -> syn::Error,
-) -> syn::Result<()> {
-    if slot.is_some() {
-        return Err(duplicate());
+    /// What the rule book sees.
+    fn given(&self) -> Given {
+        self.entries().fold(Given::new(), |given, (key, entry)| {
+            given.with(key, entry.value.value())
+        })
     }
-    *slot = Some(value);
-    Ok(())
+
+    /// The rules between keys, each reported at the token that breaks it: the value when the
+    /// value is wrong, the key when the key should not be there.
+    fn validate(&self, kind: Kind) -> syn::Result<()> {
+        let Err(error) = healthz_rules::check(kind, &self.given()) else {
+            return Ok(());
+        };
+        let entry = self
+            .entries
+            .get(&error.key())
+            .ok_or_else(|| syn::Error::new(Span::call_site(), error.to_string()))?;
+        let span = match error {
+            RuleError::Zero { .. }
+            | RuleError::ZeroRuns { .. }
+            | RuleError::MaxStaleShort { .. } => entry.span,
+            _ => entry.ident.span(),
+        };
+        Err(syn::Error::new(span, error.to_string()))
+    }
 }
 
-/// An example of each key, for "needs a value" errors.
-fn example(key: &str) -> &'static str {
-    match key {
-        "name" => "name = \"database\"",
-        "timeout" => "timeout = \"200ms\"",
-        "cache" => "cache = \"5s\"",
-        "interval" => "interval = \"10s\"",
-        "max_stale" => "max_stale = \"1m\"",
-        "critical" => "critical = false",
-        "blocking" => "blocking = true",
-        "tags" => "tags = [\"db\"]",
-        "failure_threshold" => "failure_threshold = 3",
-        "success_threshold" => "success_threshold = 2",
-        _ => "crate = ::healthz_actix",
+/// Reads a value of the key's type.
+fn parse_value(key: Key, expr: &Expr) -> syn::Result<Parsed> {
+    let info = key.info();
+    let wrong = || syn::Error::new_spanned(expr, messages::expected(&info, &describe(expr)));
+    let lit = match expr {
+        Expr::Lit(ExprLit { lit, .. }) => Some(lit),
+        _ => None,
+    };
+    match (info.value, lit) {
+        (ValueType::Str, Some(Lit::Str(s))) => Ok(Parsed::Str(s.clone())),
+        (ValueType::Duration, Some(Lit::Str(s))) => {
+            Ok(Parsed::Duration(duration::parse(info.name, s)?))
+        }
+        (ValueType::Bool, Some(Lit::Bool(b))) => Ok(Parsed::Bool(b.clone())),
+        (ValueType::Bool, Some(Lit::Str(s))) if matches!(s.value().as_str(), "true" | "false") => {
+            Err(syn::Error::new(
+                s.span(),
+                messages::bool_as_string(info.name, &s.value()),
+            ))
+        }
+        (ValueType::Runs, Some(Lit::Int(int))) => int
+            .base10_parse::<u32>()
+            .map(Parsed::Runs)
+            .map_err(|_| wrong()),
+        (ValueType::StrList, _) => {
+            let Expr::Array(array) = expr else {
+                return Err(wrong());
+            };
+            array
+                .elems
+                .iter()
+                .map(|elem| match elem {
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Str(s), ..
+                    }) => Ok(s.clone()),
+                    other => Err(syn::Error::new_spanned(
+                        other,
+                        messages::expected(&info, &describe(other)),
+                    )),
+                })
+                .collect::<syn::Result<_>>()
+                .map(Parsed::StrList)
+        }
+        (ValueType::Path, _) => match expr {
+            Expr::Path(p) if p.qself.is_none() && p.attrs.is_empty() => {
+                Ok(Parsed::Path(p.path.clone()))
+            }
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) => s
+                .parse::<syn::Path>()
+                .map(Parsed::Path)
+                .map_err(|_| wrong()),
+            _ => Err(wrong()),
+        },
+        _ => Err(wrong()),
+    }
+}
+
+/// The rules of one value on its own (names and tags), at the value.
+fn check_value(key: Key, value: &Parsed) -> syn::Result<()> {
+    match (key, value) {
+        (Key::Name, Parsed::Str(name)) => check_name(&name.value())
+            .map_err(|e| syn::Error::new(name.span(), messages::invalid_name(&name.value(), e))),
+        (Key::Tags, Parsed::StrList(tags)) => tags.iter().try_for_each(|tag| {
+            check_tag(&tag.value())
+                .map_err(|e| syn::Error::new(tag.span(), messages::invalid_tag(&tag.value(), e)))
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -210,121 +247,6 @@ fn describe(expr: &Expr) -> String {
         _ => "expression",
     };
     format!("{what} `{text}`")
-}
-
-fn string(value: &Expr, expected: impl Fn(String) -> String) -> syn::Result<LitStr> {
-    match value {
-        Expr::Lit(ExprLit {
-            lit: Lit::Str(s), ..
-        }) => Ok(s.clone()),
-        other => Err(syn::Error::new_spanned(other, expected(describe(other)))),
-    }
-}
-
-fn duration_arg(key: &Ident, value: &Expr) -> syn::Result<DurationArg> {
-    let name = key.to_string();
-    let lit = string(value, |found| messages::expected_duration(&name, found))?;
-    Ok(DurationArg {
-        value: duration::parse(&name, &lit)?,
-        key: key.clone(),
-        lit,
-    })
-}
-
-fn boolean(key: &str, value: &Expr) -> syn::Result<LitBool> {
-    match value {
-        Expr::Lit(ExprLit {
-            lit: Lit::Bool(b), ..
-        }) => Ok(b.clone()),
-        Expr::Lit(ExprLit {
-            lit: Lit::Str(s), ..
-        }) if matches!(s.value().as_str(), "true" | "false") => Err(syn::Error::new(
-            s.span(),
-            messages::bool_as_string(key, &s.value()),
-        )),
-        other => Err(syn::Error::new_spanned(
-            other,
-            messages::expected_bool(key, describe(other)),
-        )),
-    }
-}
-
-fn threshold(key: &str, value: &Expr) -> syn::Result<u32> {
-    let Expr::Lit(ExprLit {
-        lit: Lit::Int(lit), ..
-    }) = value
-    else {
-        return Err(syn::Error::new_spanned(
-            value,
-            messages::expected_threshold(key, describe(value)),
-        ));
-    };
-    let value: u32 = lit.base10_parse().map_err(|_| {
-        syn::Error::new(
-            lit.span(),
-            messages::expected_threshold(key, describe(value)),
-        )
-    })?;
-    if value == 0 {
-        return Err(syn::Error::new(lit.span(), messages::zero_threshold(key)));
-    }
-    Ok(value)
-}
-
-fn tags(value: &Expr) -> syn::Result<Vec<LitStr>> {
-    let Expr::Array(array) = value else {
-        return Err(syn::Error::new_spanned(
-            value,
-            messages::expected_tags(describe(value)),
-        ));
-    };
-    array
-        .elems
-        .iter()
-        .map(|elem| {
-            let tag = string(elem, messages::expected_tags)?;
-            let text = tag.value();
-            if text.is_empty() || text.contains(|c: char| c.is_whitespace() || c == ',') {
-                return Err(syn::Error::new(tag.span(), messages::invalid_tag(&text)));
-            }
-            Ok(tag)
-        })
-        .collect()
-}
-
-fn crate_path(value: &Expr) -> syn::Result<syn::Path> {
-    match value {
-        Expr::Path(p) if p.qself.is_none() && p.attrs.is_empty() => Ok(p.path.clone()),
-        Expr::Lit(ExprLit {
-            lit: Lit::Str(s), ..
-        }) => s
-            .parse::<syn::Path>()
-            .map_err(|_| syn::Error::new(s.span(), messages::expected_crate(describe(value)))),
-        other => Err(syn::Error::new(
-            other.span(),
-            messages::expected_crate(describe(other)),
-        )),
-    }
-}
-
-/// Probe names go into URL paths and the `?verbose` text.
-pub(crate) fn check_name(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err(messages::empty_name());
-    }
-    let reason = if name.len() > 128 {
-        "longer than 128 bytes"
-    } else if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
-        "it must start with an ASCII letter or digit"
-    } else if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-    {
-        "it holds a character that is not allowed"
-    } else {
-        return Ok(());
-    };
-    Err(messages::invalid_name(name, reason))
 }
 
 /// The valid key closest to a misspelt one (edit distance at most 2).
@@ -389,19 +311,41 @@ mod tests {
         ) else {
             panic!("every key parses")
         };
-        assert_eq!(args.name.unwrap().value(), "db");
-        assert_eq!(args.timeout.unwrap().value, Duration::from_millis(200));
-        assert_eq!(args.interval.unwrap().value, Duration::from_secs(10));
-        assert_eq!(args.max_stale.unwrap().value, Duration::from_secs(60));
-        assert!(!args.critical.unwrap().value);
-        assert!(args.blocking.unwrap().value);
-        assert_eq!(args.tags.unwrap().len(), 2);
-        assert_eq!(args.failure_threshold, Some(3));
-        assert_eq!(args.success_threshold, Some(2));
-        assert!(args.krate.is_some());
-        assert!(parse(Kind::Readiness, quote!(crate = "hz")).is_ok_and(|a| a.krate.is_some()));
+        assert_eq!(args.name().unwrap().value(), "db");
+        assert!(args.blocking().unwrap().value);
+        assert!(args.krate().is_some());
+        let given = args.given();
+        assert_eq!(
+            given.get(Key::Timeout),
+            Some(Value::Duration(Duration::from_millis(200)))
+        );
+        assert_eq!(
+            given.get(Key::MaxStale),
+            Some(Value::Duration(Duration::from_secs(60)))
+        );
+        assert_eq!(given.get(Key::Critical), Some(Value::Bool(false)));
+        assert_eq!(given.get(Key::FailureThreshold), Some(Value::Runs(3)));
+        assert_eq!(given.get(Key::Tags), Some(Value::Other));
+        assert_eq!(given.get(Key::Cache), None);
+        assert_eq!(args.entries().count(), 10);
+        assert!(parse(Kind::Readiness, quote!(crate = "hz")).is_ok_and(|a| a.krate().is_some()));
         assert!(parse(Kind::Readiness, quote!()).is_ok());
         assert!(parse(Kind::Readiness, quote!(cache = "5s",)).is_ok());
+    }
+
+    #[test]
+    fn every_key_of_the_rule_book_parses_from_its_example() {
+        for kind in Kind::ALL {
+            for key in Key::for_kind(kind) {
+                let tokens: TokenStream = key.info().example.parse().unwrap();
+                let parsed = parse(kind, tokens.clone());
+                assert!(
+                    parsed.is_ok() || matches!(key, Key::MaxStale),
+                    "{kind} {tokens}: {:?}",
+                    parsed.err().map(|e| e.to_string())
+                );
+            }
+        }
     }
 
     #[test]
@@ -456,12 +400,12 @@ mod tests {
             (
                 Kind::Readiness,
                 quote!(name = ""),
-                "the probe name is empty",
+                "invalid probe name \"\": the name is empty",
             ),
             (
                 Kind::Readiness,
                 quote!(name = "a b"),
-                "invalid probe name `a b`",
+                "invalid probe name \"a b\": the name holds ' '",
             ),
             (
                 Kind::Readiness,
@@ -488,7 +432,11 @@ mod tests {
                 quote!(tags = "db"),
                 "expected a list of strings",
             ),
-            (Kind::Readiness, quote!(tags = ["a b"]), "invalid tag `a b`"),
+            (
+                Kind::Readiness,
+                quote!(tags = ["a b"]),
+                "invalid tag \"a b\": the tag holds ' '",
+            ),
             (
                 Kind::Readiness,
                 quote!(tags = [1]),
@@ -516,6 +464,11 @@ mod tests {
             ),
             (
                 Kind::Readiness,
+                quote!(timeout = "0s"),
+                "`timeout` must be greater than zero",
+            ),
+            (
+                Kind::Readiness,
                 quote!(timeout = "5M"),
                 "did you mean \"5m\" (minutes)?",
             ),
@@ -532,19 +485,12 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        assert_eq!(closest("timout", &KEYS), Some("timeout"));
-        assert_eq!(closest("cahce", &KEYS), Some("cache"));
-        assert_eq!(closest("maxstale", &KEYS), Some("max_stale"));
-        assert_eq!(closest("zzzzzz", &KEYS), None);
+        let keys: Vec<&str> = Key::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(closest("timout", &keys), Some("timeout"));
+        assert_eq!(closest("cahce", &keys), Some("cache"));
+        assert_eq!(closest("maxstale", &keys), Some("max_stale"));
+        assert_eq!(closest("zzzzzz", &keys), None);
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
-    }
-
-    #[test]
-    fn names() {
-        assert!(check_name("search-index.v2_x").is_ok());
-        for bad in ["", "_x", "a/b", "ä", &"x".repeat(129)] {
-            assert!(check_name(bad).is_err(), "{bad}");
-        }
     }
 }

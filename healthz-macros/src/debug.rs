@@ -6,7 +6,7 @@
 
 use proc_macro2::TokenStream;
 
-use crate::kind::Kind;
+use healthz_rules::Kind;
 
 /// The variable's name.
 pub(crate) const VAR: &str = "HEALTHZ_MACROS_DEBUG";
@@ -29,7 +29,7 @@ pub(crate) fn render(kind: Kind, function: &str, expansion: &TokenStream) -> Str
     };
     format!(
         "// ---- {VAR}: #[{}] on `{function}` ----\n{body}// ---- end of `{function}` ----",
-        kind.name()
+        kind.as_str()
     )
 }
 

@@ -1,12 +1,13 @@
 //! The expansion: the user's function, unchanged, and its registration beside it.
 
-use proc_macro2::{Delimiter, Group, Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned as _;
 use syn::{ItemFn, ReturnType};
 
-use crate::args::{Args, check_name};
-use crate::kind::Kind;
+use healthz_rules::{Key, Kind, check_name};
+
+use crate::args::{Args, Parsed};
 use crate::signature::{self, Signature};
 use crate::{crate_path, debug, duration, messages};
 
@@ -43,7 +44,7 @@ pub(crate) fn expand_with(
     };
     match Probe::new(kind, args, &func) {
         Ok(probe) => {
-            let core = resolve(probe.args.krate.clone());
+            let core = resolve(probe.args.krate());
             let registration = probe.registration(&core);
             // The attribute requires `async`, so clippy's `unused_async` is not the user's to fix.
             let allow = (!probe.is_blocking()).then(|| quote!(#[allow(clippy::unused_async)]));
@@ -101,12 +102,10 @@ fn item_span(item: &TokenStream) -> Span {
     Span::call_site()
 }
 
-/// The spans of the first and the last token of `tokens`.
-fn span_range(tokens: &impl quote::ToTokens) -> (Span, Span) {
-    let mut iter = tokens.to_token_stream().into_iter();
-    let first = iter.next().map_or_else(Span::call_site, |t| t.span());
-    let last = iter.last().map_or(first, |t| t.span());
-    (first, last)
+/// `local` (a call-site identifier) located at `at`: hygiene still resolves it at the call site,
+/// where it is bound, while rustc reports an error about it at `at`, the user's token.
+fn located(local: &Ident, at: Span) -> Ident {
+    Ident::new(&local.to_string(), local.span().located_at(at))
 }
 
 /// A checked probe definition.
@@ -121,19 +120,22 @@ struct Probe<'a> {
 impl<'a> Probe<'a> {
     fn new(kind: Kind, args: TokenStream, func: &'a ItemFn) -> syn::Result<Self> {
         let args = Args::parse(kind, args)?;
-        let signature = signature::check(kind, func, args.blocking.as_ref());
+        let signature = signature::check(kind, func, args.blocking());
         let stacked = func
             .attrs
             .iter()
             .find(|attr| signature::is_kind_attribute(kind, attr))
             .map(|attr| syn::Error::new_spanned(attr, messages::stacked_twice(kind)));
-        let name = if let Some(name) = &args.name {
+        let name = if let Some(name) = args.name() {
             Ok(name.value())
         } else {
             let ident = func.sig.ident.to_string();
             let ident = ident.strip_prefix("r#").unwrap_or(&ident).to_owned();
-            check_name(&ident).map(|()| ident.clone()).map_err(|_| {
-                syn::Error::new(func.sig.ident.span(), messages::invalid_fn_name(&ident))
+            check_name(&ident).map(|()| ident.clone()).map_err(|error| {
+                syn::Error::new(
+                    func.sig.ident.span(),
+                    messages::invalid_fn_name(&ident, error),
+                )
             })
         };
         let mut errors = [
@@ -157,83 +159,74 @@ impl<'a> Probe<'a> {
     }
 
     fn is_blocking(&self) -> bool {
-        self.args.blocking.as_ref().is_some_and(|b| b.value)
+        self.args.blocking().is_some_and(|b| b.value)
     }
 
-    /// `ProbeOptions::new()` followed by a setter for every option that is not the default.
+    /// `ProbeOptions::new()` followed by the setter of every option the attribute gives. Each
+    /// option key of the rule book is either a setter of `ProbeOptions` of the same name, or part
+    /// of the definition itself (`name`, `blocking`, `crate`).
     fn options(&self) -> TokenStream {
-        let args = &self.args;
-        let duration_path = quote!(__hz::Duration);
-        let mut setters = Vec::new();
-        for (setter, arg) in [
-            ("timeout", &args.timeout),
-            ("cache", &args.cache),
-            ("interval", &args.interval),
-            ("max_stale", &args.max_stale),
-        ] {
-            if let Some(arg) = arg {
-                let setter = format_ident!("{setter}");
-                let value = duration::tokens(arg.value, &duration_path);
-                setters.push(quote!(.#setter(#value)));
-            }
-        }
-        if let Some(critical) = args.critical.as_ref().filter(|c| !c.value) {
-            setters.push(quote!(.critical(#critical)));
-        }
-        for (setter, arg) in [
-            ("failure_threshold", &args.failure_threshold),
-            ("success_threshold", &args.success_threshold),
-        ] {
-            if let Some(runs) = arg.filter(|runs| *runs != 1) {
-                let setter = format_ident!("{setter}");
-                let value = proc_macro2::Literal::u32_unsuffixed(runs);
-                setters.push(quote!(.#setter(#value)));
-            }
-        }
-        if let Some(tags) = args.tags.as_ref().filter(|t| !t.is_empty()) {
-            setters.push(quote!(.tags(&[#(#tags),*])));
-        }
+        let setters = self.args.entries().filter_map(|(key, entry)| {
+            let value = match (key, &entry.value) {
+                (Key::Name | Key::Blocking | Key::Crate, _) => return None,
+                (
+                    Key::Timeout
+                    | Key::Cache
+                    | Key::Interval
+                    | Key::MaxStale
+                    | Key::Critical
+                    | Key::Tags
+                    | Key::FailureThreshold
+                    | Key::SuccessThreshold,
+                    value,
+                ) => value_tokens(value),
+            };
+            let setter = Ident::new(key.as_str(), Span::call_site());
+            Some(quote!(.#setter(#value)))
+        });
         quote!(__hz::ProbeOptions::new() #(#setters)*)
     }
 
     /// The registration: a `const _` block holding the run function and the `inventory` entry.
+    ///
+    /// Every local of the generated code is an identifier at the call site, whatever span the
+    /// expression around it has: the state types and the function's name may come from another
+    /// macro (`macro_rules!`), whose hygiene would otherwise keep a use from finding its binding.
     fn registration(&self, core: &syn::Path) -> TokenStream {
+        let local = |name: &str| Ident::new(name, Span::call_site());
+        let (state_map, ok, future, out) = (
+            local("__healthz_state"),
+            local("__healthz_ok"),
+            local("__healthz_future"),
+            local("__healthz_out"),
+        );
         let func = &self.func;
         let ident = &func.sig.ident;
         let name = &self.name;
-        let variant = self.kind.variant();
-        let attribute = format!("#[{}]", self.kind.name());
+        let variant = Ident::new(&format!("{:?}", self.kind), Span::call_site());
         let doc = format!(
-            " healthz registration of `{ident}` as a {} probe, generated by `{attribute}`.",
-            self.kind.name()
+            " healthz registration of `{ident}` as a {} probe, generated by `{}`.",
+            self.kind,
+            self.kind.attribute()
         );
         let run_doc = format!(" Looks up the state of `{ident}` and calls it.");
         let cfgs = func.attrs.iter().filter(|a| a.path().is_ident("cfg"));
         let state = &self.signature.state;
         let args: Vec<_> = (0..state.len())
-            .map(|i| format_ident!("__healthz_arg{i}"))
+            .map(|i| local(&format!("__healthz_arg{i}")))
             .collect();
-        // Each lookup carries its type's span, so a type that cannot be state is reported there,
-        // once (see `healthz_core::__private::StateType`).
+        // Each state type is checked at its own span, so a type that cannot be state is reported
+        // there, once, as "`Rc<Pool>` cannot be probe state". Its lookup then yields `Rejected`
+        // (see `healthz_core::__private::StateType`), which keeps the probe's future from being
+        // checked for `Send` a second time.
         let lookups = state.iter().zip(&args).map(|(ty, arg)| {
-            // The lookup expression starts at the type's first token and ends at its last, so
-            // rustc underlines the whole type (a stable `Span` cannot be joined by hand).
-            let (first, last) = span_range(ty);
-            let mut receiver = Group::new(
-                Delimiter::Parenthesis,
-                quote_spanned!(first=> &__hz::StateType::<#ty>::NEW),
-            );
-            receiver.set_span(first);
-            let mut call = Group::new(Delimiter::Parenthesis, TokenStream::new());
-            call.set_span(last);
-            let lookup = quote_spanned!(last=> .lookup);
-            // The called path covers the same range, so rustc puts one label there, not two.
-            let state_arg = quote_spanned!(last=> ::state_arg);
-            quote_spanned! {first=>
-                let (#arg, __healthz_ok) = __hz #state_arg(
-                    __healthz_state,
-                    __healthz_ok,
-                    #receiver #lookup #call,
+            // rustc reports an unmet bound of a qualified path at its self type: the user's.
+            quote! {
+                let () = <#ty as __hz::ProbeState>::CHECKED;
+                let (#arg, #ok) = __hz::state_arg(
+                    #state_map,
+                    #ok,
+                    (&__hz::StateType::<#ty>::NEW).lookup(),
                 )?;
             }
         });
@@ -248,46 +241,57 @@ impl<'a> Probe<'a> {
             ReturnType::Type(_, ty) => result_error_type(ty).unwrap_or(ty).span(),
             ReturnType::Default => ident.span(),
         };
-        // Spanned at the return type, so an unsupported one is reported there.
-        let into_check = quote_spanned!(ret_span=> __hz::IntoCheck::into_check);
-        let convert = quote_spanned!(ret_span=> #into_check(__healthz_out));
+        // Located at the return type, so an unsupported one is reported there. Every token of
+        // the call resolves at the call site, where `__hz` and the local are (a `macro_rules!`
+        // caller's hygiene would otherwise hide them), and is located at the type.
+        let at_return = Span::call_site().located_at(ret_span);
+        let into_check = quote_spanned!(at_return=> __hz::IntoCheck::into_check);
+        let argument = located(&out, ret_span);
+        let convert = quote_spanned!(at_return=> #into_check(#argument));
+        let call = quote!(#ident(#(#args),*));
         let run = if self.is_blocking() {
             quote! {
                 #[doc = #run_doc]
-                fn __healthz_run(__healthz_state: &__hz::StateMap) -> __hz::Result<__hz::Check, __hz::MissingState> {
+                fn __healthz_run(#state_map: &__hz::StateMap) -> __hz::Result<__hz::Check, __hz::MissingState> {
                     #traits
-                    let __healthz_ok = __hz::Accepted;
+                    let #ok = __hz::Accepted;
                     #(#lookups)*
-                    let __healthz_out = #ident(#(#args),*);
-                    __hz::Ok(#into_check(__healthz_out))
+                    let #out = #call;
+                    __hz::Ok(#convert)
                 }
             }
         } else {
-            // Spanned at the name, so a future that is not `Send` is reported there, once.
-            let boxed = quote_spanned! {ident.span()=>
-                __hz::boxed(__healthz_ok, #ident(#(#args),*), |__healthz_out| #convert)
+            // Probes run on any worker thread, so their future must be `Send`. This cast is
+            // spanned at the name, so a future that is not is reported there, once, as "future
+            // returned by `name` is not `Send`", with rustc naming the value held across an
+            // `.await`. It costs nothing at run time.
+            let at_name = Span::call_site().located_at(ident.span());
+            let future_at_name = located(&future, ident.span());
+            let send = quote_spanned! {at_name=>
+                let _: &(dyn __hz::Future<Output = _> + __hz::Send) = &#future_at_name;
             };
             quote! {
                 #[doc = #run_doc]
                 fn __healthz_run(
-                    __healthz_state: &__hz::StateMap,
+                    #state_map: &__hz::StateMap,
                 ) -> __hz::Result<__hz::BoxFuture<'_, __hz::Check>, __hz::MissingState> {
                     #traits
-                    let __healthz_ok = __hz::Accepted;
+                    let #ok = __hz::Accepted;
                     #(#lookups)*
-                    // A closure, not the path alone: a bad return type is then one error, at
-                    // the closure's body (spanned at the return type), not a second one at the call.
-                    #[allow(clippy::redundant_closure)]
-                    let __healthz_future = #boxed;
-                    __hz::Ok(__healthz_future)
+                    let #future = __hz::Select::select(#ok, #call);
+                    #send
+                    __hz::Ok(__hz::Box::pin(async move {
+                        let #out = #future.await;
+                        #convert
+                    }))
                 }
             }
         };
-        let run_variant = if self.is_blocking() {
-            quote!(Blocking)
+        let run_variant = local(if self.is_blocking() {
+            "Blocking"
         } else {
-            quote!(Async)
-        };
+            "Async"
+        });
         let options = self.options();
         let fn_name = ident.to_string();
         let location = quote_spanned! {ident.span()=>
@@ -320,6 +324,21 @@ impl<'a> Probe<'a> {
                 __hz::inventory::submit!(__HEALTHZ_PROBE);
             };
         }
+    }
+}
+
+/// The tokens of an option's value, as its `ProbeOptions` setter takes it.
+fn value_tokens(value: &Parsed) -> TokenStream {
+    match value {
+        Parsed::Duration(duration) => duration::tokens(*duration, &quote!(__hz::Duration)),
+        Parsed::Bool(b) => quote!(#b),
+        Parsed::Runs(runs) => {
+            let runs = proc_macro2::Literal::u32_unsuffixed(*runs);
+            quote!(#runs)
+        }
+        Parsed::StrList(items) => quote!(&[#(#items),*]),
+        Parsed::Str(s) => quote!(#s),
+        Parsed::Path(path) => quote!(#path),
     }
 }
 

@@ -8,13 +8,12 @@ mod crate_path;
 mod debug;
 mod duration;
 mod expand;
-mod kind;
 mod messages;
 mod signature;
 
 use proc_macro::TokenStream;
 
-use crate::kind::Kind;
+use healthz_rules::Kind;
 
 #[doc = include_str!("docs/liveness.md")]
 #[doc = include_str!("docs/keys.md")]

@@ -5,16 +5,19 @@
 
 use std::fmt::Display;
 
-use crate::kind::Kind;
+use healthz_rules::{KeyInfo, Kind, NameError, TagError, ValueType};
 
 pub(crate) fn not_a_fn(kind: Kind) -> String {
-    format!("`#[{}]` can only be applied to an `async fn`", kind.name())
+    format!(
+        "`#[{}]` can only be applied to an `async fn`",
+        kind.as_str()
+    )
 }
 
 pub(crate) fn not_async(kind: Kind, name: &str) -> String {
     format!(
         "`#[{k}]` requires an `async fn`; for a synchronous check write `#[{k}(blocking = true)] fn {name}(..)`",
-        k = kind.name()
+        k = kind.as_str()
     )
 }
 
@@ -27,28 +30,28 @@ pub(crate) fn blocking_async(name: &str) -> String {
 pub(crate) fn generics(kind: Kind) -> String {
     format!(
         "`#[{}]` functions cannot be generic: remove the generic parameters and take concrete state types such as `&PgPool`",
-        kind.name()
+        kind.as_str()
     )
 }
 
 pub(crate) fn where_clause(kind: Kind) -> String {
     format!(
         "`#[{}]` functions cannot have a `where` clause: remove it and take concrete state types",
-        kind.name()
+        kind.as_str()
     )
 }
 
 pub(crate) fn receiver(kind: Kind) -> String {
     format!(
         "`#[{}]` probes are free functions, not methods: move the function out of the `impl` block and take the state it needs as `&T`",
-        kind.name()
+        kind.as_str()
     )
 }
 
 pub(crate) fn qualifier(kind: Kind, qualifier: &str) -> String {
     format!(
         "`#[{}]` functions cannot be `{qualifier}`: remove it",
-        kind.name()
+        kind.as_str()
     )
 }
 
@@ -80,7 +83,7 @@ pub(crate) const DYN_TRAIT_ARG: &str = "state is looked up by its concrete type:
 pub(crate) fn stacked_twice(kind: Kind) -> String {
     format!(
         "`#[{k}]` is applied twice to this function: remove one (to register the function twice, give the second a different kind or `name`)",
-        k = kind.name()
+        k = kind.as_str()
     )
 }
 
@@ -98,20 +101,13 @@ pub(crate) fn unknown_key(
     match suggestion {
         Some(s) => format!(
             "unknown `{}` option `{key}`; did you mean `{s}`? valid options: {list}",
-            kind.name()
+            kind.as_str()
         ),
         None => format!(
             "unknown `{}` option `{key}`; valid options: {list}",
-            kind.name()
+            kind.as_str()
         ),
     }
-}
-
-pub(crate) fn unsupported_key(kind: Kind, key: &str) -> String {
-    format!(
-        "`{key}` is not supported by `#[{}]`: startup probes run until each has passed once, then stop; remove `{key}`",
-        kind.name()
-    )
 }
 
 pub(crate) fn duplicate_key(key: &str) -> String {
@@ -124,60 +120,8 @@ pub(crate) fn missing_value(key: &str, example: &str) -> String {
 
 pub(crate) const NOT_AN_OPTION: &str = "expected an option name such as `timeout`";
 
-pub(crate) fn expected_duration(key: &str, found: impl Display) -> String {
-    format!("expected a duration string such as `{key} = \"200ms\"`, found {found}")
-}
-
-pub(crate) fn expected_bool(key: &str, found: impl Display) -> String {
-    format!("expected `true` or `false` for `{key}`, found {found}")
-}
-
 pub(crate) fn bool_as_string(key: &str, value: &str) -> String {
     format!("expected `true` or `false` (a bool, not a string): write `{key} = {value}`")
-}
-
-pub(crate) fn expected_name(found: impl Display) -> String {
-    format!("expected a string such as `name = \"database\"`, found {found}")
-}
-
-pub(crate) fn expected_threshold(key: &str, found: impl Display) -> String {
-    format!("expected a whole number of runs such as `{key} = 3`, found {found}")
-}
-
-pub(crate) fn zero_threshold(key: &str) -> String {
-    format!("`{key}` must be at least 1 (1 reports every result as it comes)")
-}
-
-pub(crate) fn expected_tags(found: impl Display) -> String {
-    format!("expected a list of strings such as `tags = [\"db\", \"external\"]`, found {found}")
-}
-
-pub(crate) fn expected_crate(found: impl Display) -> String {
-    format!("expected a path such as `crate = ::healthz_actix`, found {found}")
-}
-
-pub(crate) fn empty_name() -> String {
-    "the probe name is empty: give it a name such as `name = \"database\"`".into()
-}
-
-pub(crate) fn invalid_name(name: &str, reason: &str) -> String {
-    format!(
-        "invalid probe name `{name}`: {reason}; use ASCII letters, digits, `_`, `-` and `.`, such as `name = \"search-index\"`"
-    )
-}
-
-pub(crate) fn invalid_fn_name(name: &str) -> String {
-    format!(
-        "the function name `{name}` is not a valid probe name (ASCII letters, digits, `_`, `-` and `.`): add `name = \"...\"`"
-    )
-}
-
-pub(crate) fn invalid_tag(tag: &str) -> String {
-    format!("invalid tag `{tag}`: tags are non-empty and hold no whitespace or commas")
-}
-
-pub(crate) fn zero_duration(key: &str) -> String {
-    format!("`{key}` must be greater than zero")
 }
 
 pub(crate) fn duration_no_unit(key: &str, text: &str) -> String {
@@ -204,12 +148,33 @@ pub(crate) fn duration_invalid(key: &str, text: &str, error: impl Display) -> St
     )
 }
 
-pub(crate) const CACHE_WITH_INTERVAL: &str = "`cache` has no effect with `interval`: a polled result is always served from memory; remove `cache`";
+/// A value of the wrong type, with the form the key takes.
+pub(crate) fn expected(key: &KeyInfo, found: &str) -> String {
+    let (what, example) = (key.name, key.example);
+    match key.value {
+        ValueType::Str => format!("expected a string such as `{example}`, found {found}"),
+        ValueType::Duration => {
+            format!("expected a duration string such as `{example}`, found {found}")
+        }
+        ValueType::Bool => format!("expected `true` or `false` for `{what}`, found {found}"),
+        ValueType::Runs => {
+            format!("expected a whole number of runs such as `{example}`, found {found}")
+        }
+        ValueType::StrList => {
+            format!("expected a list of strings such as `{example}`, found {found}")
+        }
+        ValueType::Path => format!("expected a path such as `{example}`, found {found}"),
+    }
+}
 
-pub(crate) const MAX_STALE_ALONE: &str = "`max_stale` needs `cache` or `interval`: without them every request runs the probe; add one or remove `max_stale`";
+pub(crate) fn invalid_name(name: &str, error: NameError) -> String {
+    format!("invalid probe name {name:?}: {error}")
+}
 
-pub(crate) fn max_stale_short(other: &str, max_stale: &str, period: &str) -> String {
-    format!(
-        "`max_stale = \"{max_stale}\"` is shorter than `{other} = \"{period}\"`, so every result would be stale: make `max_stale` at least `{other}`"
-    )
+pub(crate) fn invalid_fn_name(name: &str, error: NameError) -> String {
+    format!("the function name `{name}` is not a valid probe name ({error}): add `name = \"...\"`")
+}
+
+pub(crate) fn invalid_tag(tag: &str, error: TagError) -> String {
+    format!("invalid tag {tag:?}: {error}")
 }

@@ -3,8 +3,8 @@
 use syn::spanned::Spanned as _;
 use syn::{FnArg, ItemFn, Safety, Type};
 
-use crate::kind::Kind;
 use crate::messages;
+use healthz_rules::Kind;
 
 /// What the expansion needs from a valid signature.
 pub(crate) struct Signature {
@@ -126,7 +126,7 @@ pub(crate) fn is_kind_attribute(kind: Kind, attr: &syn::Attribute) -> bool {
     attr.path()
         .segments
         .last()
-        .is_some_and(|s| s.ident == kind.name())
+        .is_some_and(|s| s.ident == kind.as_str())
 }
 
 #[cfg(test)]

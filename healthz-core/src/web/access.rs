@@ -1,0 +1,608 @@
+//! [`AccessPolicy`]: who may call the health endpoints, and who sees details.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use http::StatusCode;
+use ipnet::IpNet;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::{Headers, printable};
+use super::forwarded::{self, ProxyHeader};
+use crate::Detail;
+
+/// Who may call the health endpoints, and who sees details: an optional CIDR allowlist, an
+/// optional bearer token, and the proxies whose forwarded headers are believed.
+///
+/// Set it with [`Endpoints::access`](super::Endpoints::access); gRPC services take the same policy. Each request is decided in
+/// this order:
+///
+/// 1. **The client** is the connection's peer address, IPv4-mapped IPv6 (`::ffff:10.1.2.3`)
+///    read as IPv4. When the peer is a [trusted proxy](Self::trust_proxies), the client is read
+///    from its [`ProxyHeader`] instead, right to left past the trusted hops.
+/// 2. **The allowlist**: with [`allow`](Self::allow), a client outside every listed network (or
+///    one whose address is unknown) gets `403 Forbidden`. Without it, every client passes.
+/// 3. **The token**: with [`token`](Self::token), a request carrying
+///    `Authorization: Bearer <token>` sees details; one carrying another bearer token gets
+///    `401 Unauthorized` (`WWW-Authenticate: Bearer ..., error="invalid_token"`); one carrying
+///    none sees statuses only, or with [`require_token`](Self::require_token) gets `401`
+///    (`WWW-Authenticate: Bearer realm="healthz"`). Tokens are compared in constant time.
+/// 4. **Without a token** configured, details go to loopback clients only.
+///
+/// "Details" are the probes' outputs, observed values and the service metadata. Callers without
+/// them still get the status code and every probe's `status`, which is all a prober needs; their
+/// `?verbose` text reads `reason withheld`, as the Kubernetes API server's does.
+///
+/// | caller | no policy | `allow` | `allow` + `token` | `allow` + `require_token` |
+/// |---|---|---|---|---|
+/// | outside the allowlist | statuses | 403 | 403 | 403 |
+/// | inside, no token | statuses (details on loopback) | statuses (details on loopback) | statuses | 401 |
+/// | inside, wrong token | as without | as without | 401 | 401 |
+/// | inside, right token | as without | as without | details | details |
+///
+/// So the kubelet, probing from the node's network without a token, gets its status codes, while
+/// people and monitoring that hold the token see why a check fails:
+///
+/// ```
+/// use healthz_core::web::AccessPolicy;
+///
+/// # fn demo() -> Result<(), healthz_core::web::AccessError> {
+/// let policy = AccessPolicy::new()
+///     .allow("10.0.0.0/8, 127.0.0.1")?
+///     .token("s3cr3t-t0ken")?;
+/// # Ok(()) }
+/// # demo().unwrap();
+/// ```
+#[derive(Clone, Default)]
+pub struct AccessPolicy {
+    allow: Vec<IpNet>,
+    token: Option<Token>,
+    require_token: bool,
+    proxies: Vec<IpNet>,
+    proxy_header: ProxyHeader,
+}
+
+impl fmt::Debug for AccessPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessPolicy")
+            .field("allow", &self.allow)
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .field("require_token", &self.require_token)
+            .field("proxies", &self.proxies)
+            .field("proxy_header", &self.proxy_header)
+            .finish()
+    }
+}
+
+impl AccessPolicy {
+    /// A policy that lets everyone in and shows details to loopback callers only: the default of
+    /// [`Endpoints`](super::Endpoints).
+    pub fn new() -> Self {
+        AccessPolicy::default()
+    }
+
+    /// Lets only clients in these networks call the endpoints; others get `403 Forbidden`. Takes
+    /// CIDRs or single addresses, separated by commas or spaces (handy for an environment
+    /// variable): `"10.0.0.0/8, 192.168.1.7, ::1"`. Calls add up.
+    ///
+    /// Loopback is not implied: list `127.0.0.1` (or `::1`) to keep `curl localhost` working.
+    ///
+    /// # Errors
+    ///
+    /// If `networks` lists nothing, or an entry is neither a CIDR nor an address.
+    ///
+    /// ```
+    /// use healthz_core::web::AccessPolicy;
+    ///
+    /// assert!(AccessPolicy::new().allow("10.0.0.0/8 fd00::/8").is_ok());
+    /// let err = AccessPolicy::new().allow("10.0.0.0/33").unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "`allow`: `10.0.0.0/33` is not a network such as `10.0.0.0/8` or an address such as `10.1.2.3`"
+    /// );
+    /// ```
+    pub fn allow(mut self, networks: &str) -> Result<Self, AccessError> {
+        self.allow.extend(parse_networks("allow", networks)?);
+        Ok(self)
+    }
+
+    /// Sets the bearer token that unlocks details. Requests without an `Authorization` header
+    /// still get statuses; a request with a wrong bearer token gets `401 Unauthorized`.
+    ///
+    /// # Errors
+    ///
+    /// If the token is empty or holds characters a bearer token cannot (RFC 6750 allows ASCII
+    /// letters, digits and `-._~+/`, then `=` padding). Whitespace, such as the newline at the
+    /// end of a file, is refused rather than trimmed.
+    ///
+    /// ```
+    /// use healthz_core::web::AccessPolicy;
+    ///
+    /// assert!(AccessPolicy::new().token("a1b2-c3d4.e5f6").is_ok());
+    /// assert!(AccessPolicy::new().token("").is_err());
+    /// assert!(AccessPolicy::new().token("s3cr3t\n").is_err());
+    /// ```
+    pub fn token(mut self, token: impl AsRef<str>) -> Result<Self, AccessError> {
+        self.token = Some(Token::new(token.as_ref())?);
+        Ok(self)
+    }
+
+    /// Like [`token`](Self::token), but a request without the token gets `401 Unauthorized`
+    /// too: nothing is answered without it. The kubelet can send it with `httpHeaders` in the
+    /// probe.
+    ///
+    /// # Errors
+    ///
+    /// As [`token`](Self::token).
+    pub fn require_token(mut self, token: impl AsRef<str>) -> Result<Self, AccessError> {
+        self.token = Some(Token::new(token.as_ref())?);
+        self.require_token = true;
+        Ok(self)
+    }
+
+    /// Believes the [`proxy_header`](Self::proxy_header) (default `X-Forwarded-For`) from peers
+    /// in these networks, and only from them: a request from anywhere else is judged by its peer
+    /// address whatever its headers say. Same syntax as [`allow`](Self::allow).
+    ///
+    /// A reverse proxy on the same host makes every request look like loopback: trust it here so
+    /// that its clients are judged by their own addresses.
+    ///
+    /// # Errors
+    ///
+    /// As [`allow`](Self::allow).
+    pub fn trust_proxies(mut self, networks: &str) -> Result<Self, AccessError> {
+        self.proxies
+            .extend(parse_networks("trust_proxies", networks)?);
+        Ok(self)
+    }
+
+    /// Which header trusted proxies write the client into (default `X-Forwarded-For`).
+    #[must_use]
+    pub fn proxy_header(mut self, header: ProxyHeader) -> Self {
+        self.proxy_header = header;
+        self
+    }
+
+    /// Decides a request from `peer` (the connection's peer address, `None` when unknown) with
+    /// `headers`: how much it may see, or why it is refused.
+    ///
+    /// ```
+    /// use healthz_core::Detail;
+    /// use healthz_core::web::{AccessPolicy, Denial};
+    ///
+    /// let policy = AccessPolicy::new().allow("10.0.0.0/8").unwrap();
+    /// let headers = http::HeaderMap::new();
+    /// assert_eq!(policy.check(Some([10, 1, 2, 3].into()), &headers), Ok(Detail::Minimal));
+    /// assert_eq!(policy.check(Some([192, 0, 2, 1].into()), &headers), Err(Denial::Forbidden));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The [`Denial`] when the request is refused.
+    pub fn check(
+        &self,
+        peer: Option<IpAddr>,
+        headers: &(impl Headers + ?Sized),
+    ) -> Result<Detail, Denial> {
+        let client = self.client(peer, headers);
+        if !self.allow.is_empty()
+            && !client.is_some_and(|ip| self.allow.iter().any(|net| net.contains(&ip)))
+        {
+            return Err(Denial::Forbidden);
+        }
+        let Some(token) = &self.token else {
+            return Ok(if client.is_some_and(|ip| ip.is_loopback()) {
+                Detail::Full
+            } else {
+                Detail::Minimal
+            });
+        };
+        match bearer(headers)? {
+            Some(presented) if token.matches(presented) => Ok(Detail::Full),
+            Some(_) => Err(Denial::InvalidToken),
+            None if self.require_token => Err(Denial::MissingToken),
+            None => Ok(Detail::Minimal),
+        }
+    }
+
+    /// The client's address, or `None` when it is unknown.
+    fn client(&self, peer: Option<IpAddr>, headers: &(impl Headers + ?Sized)) -> Option<IpAddr> {
+        let peer = peer?.to_canonical();
+        let trusted = |ip: IpAddr| self.proxies.iter().any(|net| net.contains(&ip));
+        if trusted(peer) {
+            forwarded::client(self.proxy_header, headers, peer, trusted)
+        } else {
+            Some(peer)
+        }
+    }
+}
+
+/// The bearer token of the request: `None` without an `Authorization` header or with another
+/// scheme (RFC 6750: no credentials then), an error for several headers.
+fn bearer(headers: &(impl Headers + ?Sized)) -> Result<Option<&[u8]>, Denial> {
+    let mut values = headers.values("authorization");
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(Denial::RepeatedAuthorization);
+    }
+    let scheme_len = value.iter().position(|&b| b == b' ').unwrap_or(value.len());
+    if !value[..scheme_len].eq_ignore_ascii_case(b"bearer") {
+        return Ok(None);
+    }
+    let token = &value[scheme_len..];
+    let start = token.iter().position(|&b| b != b' ').unwrap_or(token.len());
+    Ok(Some(&token[start..]))
+}
+
+/// Why a request is refused by an [`AccessPolicy`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Denial {
+    /// The client is outside the allowlist.
+    Forbidden,
+    /// The token is required and the request has none.
+    MissingToken,
+    /// The request has a bearer token, and not the right one.
+    InvalidToken,
+    /// The request has several `Authorization` headers.
+    RepeatedAuthorization,
+}
+
+impl Denial {
+    /// The HTTP status: 403, 401 or 400.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Denial::Forbidden => StatusCode::FORBIDDEN,
+            Denial::MissingToken | Denial::InvalidToken => StatusCode::UNAUTHORIZED,
+            Denial::RepeatedAuthorization => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// A one-line reason for the caller, ending with a newline.
+    pub fn message(self) -> &'static str {
+        match self {
+            Denial::Forbidden => "forbidden: this client may not call the health endpoints\n",
+            Denial::MissingToken => {
+                "a bearer token is required: send `Authorization: Bearer <token>`\n"
+            }
+            Denial::InvalidToken => "the bearer token is not valid\n",
+            Denial::RepeatedAuthorization => "send one `Authorization` header, not several\n",
+        }
+    }
+
+    /// The `WWW-Authenticate` challenge (RFC 6750 §3), if the answer carries one.
+    pub fn challenge(self) -> Option<&'static str> {
+        match self {
+            Denial::Forbidden => None,
+            Denial::MissingToken => Some(r#"Bearer realm="healthz""#),
+            Denial::InvalidToken => Some(r#"Bearer realm="healthz", error="invalid_token""#),
+            Denial::RepeatedAuthorization => {
+                Some(r#"Bearer realm="healthz", error="invalid_request""#)
+            }
+        }
+    }
+}
+
+/// A bearer token, kept as its SHA-256 digest: comparing digests in constant time reveals
+/// neither the token's bytes nor its length.
+#[derive(Clone)]
+struct Token([u8; 32]);
+
+impl Token {
+    fn new(token: &str) -> Result<Self, AccessError> {
+        let body = token.trim_end_matches('=');
+        let valid = !body.is_empty()
+            && body
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b));
+        if !valid {
+            return Err(AccessError::InvalidToken);
+        }
+        Ok(Token(Sha256::digest(token.as_bytes()).into()))
+    }
+
+    fn matches(&self, presented: &[u8]) -> bool {
+        let digest: [u8; 32] = Sha256::digest(presented).into();
+        digest.ct_eq(&self.0).into()
+    }
+}
+
+/// Parses `"10.0.0.0/8, 192.168.1.7 ::1"`: CIDRs or single addresses, separated by commas or
+/// whitespace. IPv4-mapped IPv6 networks become IPv4 ones, as client addresses do.
+fn parse_networks(setting: &'static str, networks: &str) -> Result<Vec<IpNet>, AccessError> {
+    let parsed = networks
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            let net = entry
+                .parse::<IpNet>()
+                .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| AccessError::InvalidNetwork {
+                    setting,
+                    entry: printable(entry),
+                })?;
+            Ok(canonical(net.trunc()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if parsed.is_empty() {
+        return Err(AccessError::NoNetworks { setting });
+    }
+    Ok(parsed)
+}
+
+/// `::ffff:10.0.0.0/104` as `10.0.0.0/8`.
+fn canonical(net: IpNet) -> IpNet {
+    match net {
+        IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.addr().to_ipv4_mapped() {
+            Some(v4) => ipnet::Ipv4Net::new(v4, v6.prefix_len() - 96).map_or(net, IpNet::V4),
+            None => net,
+        },
+        _ => net,
+    }
+}
+
+/// A mistake in an [`AccessPolicy`], with what to write instead.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AccessError {
+    /// `allow` or `trust_proxies` lists nothing.
+    NoNetworks {
+        /// `allow` or `trust_proxies`.
+        setting: &'static str,
+    },
+    /// An entry is neither a CIDR nor an address.
+    InvalidNetwork {
+        /// `allow` or `trust_proxies`.
+        setting: &'static str,
+        /// The entry, with control characters escaped.
+        entry: String,
+    },
+    /// The bearer token is empty or holds characters a bearer token cannot.
+    InvalidToken,
+}
+
+impl fmt::Display for AccessError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AccessError::NoNetworks { setting } => write!(
+                f,
+                "`{setting}` needs at least one network, such as `10.0.0.0/8`"
+            ),
+            AccessError::InvalidNetwork { setting, entry } => write!(
+                f,
+                "`{setting}`: `{entry}` is not a network such as `10.0.0.0/8` or an address such as `10.1.2.3`"
+            ),
+            AccessError::InvalidToken => f.write_str(
+                "the bearer token must be ASCII letters, digits and `-._~+/`, then optional `=` \
+                 (no whitespace: trim a token read from a file)",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for AccessError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderMap;
+    use http::header::{HeaderName, HeaderValue};
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    fn with(pairs: &[(&str, &[u8])]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(
+                HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_bytes(value).unwrap(),
+            );
+        }
+        map
+    }
+
+    #[test]
+    fn no_policy_shows_details_to_loopback_only() {
+        let policy = AccessPolicy::new();
+        let none = HeaderMap::new();
+        for (peer, detail) in [
+            (Some("127.0.0.1"), Detail::Full),
+            (Some("::1"), Detail::Full),
+            (Some("::ffff:127.0.0.1"), Detail::Full),
+            (Some("10.0.0.1"), Detail::Minimal),
+            (None, Detail::Minimal),
+        ] {
+            assert_eq!(policy.check(peer.map(ip), &none), Ok(detail), "{peer:?}");
+        }
+        let spoof = with(&[("x-forwarded-for", b"127.0.0.1")]);
+        assert_eq!(
+            policy.check(Some(ip("10.0.0.1")), &spoof),
+            Ok(Detail::Minimal),
+            "forwarded headers from an untrusted peer are ignored"
+        );
+    }
+
+    #[test]
+    fn the_allowlist_forbids_other_clients() {
+        let policy = AccessPolicy::new().allow("10.0.0.0/8, ::1").unwrap();
+        let none = HeaderMap::new();
+        assert_eq!(
+            policy.check(Some(ip("10.9.8.7")), &none),
+            Ok(Detail::Minimal)
+        );
+        assert_eq!(
+            policy.check(Some(ip("::ffff:10.9.8.7")), &none),
+            Ok(Detail::Minimal),
+            "IPv4-mapped IPv6 is read as IPv4"
+        );
+        assert_eq!(policy.check(Some(ip("::1")), &none), Ok(Detail::Full));
+        assert_eq!(
+            policy.check(Some(ip("11.0.0.1")), &none),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(
+            policy.check(Some(ip("127.0.0.1")), &none),
+            Err(Denial::Forbidden),
+            "loopback is not implied"
+        );
+        assert_eq!(policy.check(None, &none), Err(Denial::Forbidden));
+    }
+
+    #[test]
+    fn the_token_unlocks_details_and_a_wrong_one_is_refused() {
+        let policy = AccessPolicy::new()
+            .allow("10.0.0.0/8")
+            .unwrap()
+            .token("s3cr3t")
+            .unwrap();
+        let peer = Some(ip("10.0.0.1"));
+        let auth = |value: &[u8]| with(&[("authorization", value)]);
+        assert_eq!(policy.check(peer, &HeaderMap::new()), Ok(Detail::Minimal));
+        assert_eq!(
+            policy.check(peer, &auth(b"Bearer s3cr3t")),
+            Ok(Detail::Full)
+        );
+        assert_eq!(
+            policy.check(peer, &auth(b"bearer   s3cr3t")),
+            Ok(Detail::Full)
+        );
+        for wrong in [
+            &b"Bearer s3cr3"[..],
+            b"Bearer s3cr3t ",
+            b"Bearer",
+            b"Bearer ",
+            b"Bearer \xff",
+        ] {
+            assert_eq!(
+                policy.check(peer, &auth(wrong)),
+                Err(Denial::InvalidToken),
+                "{wrong:?}"
+            );
+        }
+        assert_eq!(
+            policy.check(peer, &auth(b"Basic czNjcjN0")),
+            Ok(Detail::Minimal),
+            "another scheme is no bearer token"
+        );
+        assert_eq!(
+            policy.check(Some(ip("127.0.0.1")), &HeaderMap::new()),
+            Err(Denial::Forbidden),
+            "the allowlist comes first"
+        );
+        let twice = with(&[
+            ("authorization", b"Bearer s3cr3t"),
+            ("authorization", b"Bearer s3cr3t"),
+        ]);
+        assert_eq!(
+            policy.check(peer, &twice),
+            Err(Denial::RepeatedAuthorization)
+        );
+        assert_eq!(
+            AccessPolicy::new()
+                .token("s3cr3t")
+                .unwrap()
+                .check(Some(ip("127.0.0.1")), &HeaderMap::new()),
+            Ok(Detail::Minimal),
+            "with a token, loopback needs it too"
+        );
+    }
+
+    #[test]
+    fn require_token_refuses_requests_without_it() {
+        let policy = AccessPolicy::new().require_token("s3cr3t").unwrap();
+        let peer = Some(ip("192.0.2.1"));
+        assert_eq!(
+            policy.check(peer, &HeaderMap::new()),
+            Err(Denial::MissingToken)
+        );
+        assert_eq!(
+            policy.check(peer, &with(&[("authorization", b"Bearer s3cr3t")])),
+            Ok(Detail::Full)
+        );
+    }
+
+    #[test]
+    fn forwarded_clients_are_believed_from_trusted_proxies_only() {
+        let policy = AccessPolicy::new()
+            .allow("203.0.113.0/24")
+            .unwrap()
+            .trust_proxies("10.0.0.0/8")
+            .unwrap();
+        let xff = with(&[("x-forwarded-for", b"198.51.100.1, 203.0.113.5")]);
+        assert_eq!(
+            policy.check(Some(ip("10.0.0.1")), &xff),
+            Ok(Detail::Minimal)
+        );
+        assert_eq!(
+            policy.check(Some(ip("10.0.0.1")), &HeaderMap::new()),
+            Err(Denial::Forbidden),
+            "the proxy itself is not allowed"
+        );
+        assert_eq!(
+            policy.check(Some(ip("192.0.2.1")), &xff),
+            Err(Denial::Forbidden),
+            "an untrusted peer's header is ignored"
+        );
+        let garbage = with(&[("x-forwarded-for", b"\xff\xfe")]);
+        assert_eq!(
+            policy.check(Some(ip("10.0.0.1")), &garbage),
+            Err(Denial::Forbidden)
+        );
+        let local = AccessPolicy::new().trust_proxies("127.0.0.1").unwrap();
+        assert_eq!(
+            local.check(
+                Some(ip("127.0.0.1")),
+                &with(&[("x-forwarded-for", b"192.0.2.1")])
+            ),
+            Ok(Detail::Minimal),
+            "a local proxy's clients are not loopback"
+        );
+        let forwarded = local.clone().proxy_header(ProxyHeader::Forwarded);
+        assert_eq!(
+            forwarded.check(
+                Some(ip("127.0.0.1")),
+                &with(&[("forwarded", b"for=\"[::1]:9\"")])
+            ),
+            Ok(Detail::Full)
+        );
+    }
+
+    #[test]
+    fn networks_parse_with_clear_errors() {
+        let nets =
+            parse_networks("allow", " 10.1.2.3/8,192.168.1.7  ::ffff:172.16.0.0/108\t").unwrap();
+        let shown: Vec<String> = nets.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["10.0.0.0/8", "192.168.1.7/32", "172.16.0.0/12"]);
+        assert_eq!(
+            parse_networks("allow", " , "),
+            Err(AccessError::NoNetworks { setting: "allow" })
+        );
+        assert_eq!(
+            parse_networks("trust_proxies", "10.0.0.0/8, example.com"),
+            Err(AccessError::InvalidNetwork {
+                setting: "trust_proxies",
+                entry: "example.com".into()
+            })
+        );
+        assert!(
+            AccessError::NoNetworks { setting: "allow" }
+                .to_string()
+                .starts_with("`allow` needs at least one network")
+        );
+    }
+
+    #[test]
+    fn tokens_are_validated_and_hidden() {
+        assert!(Token::new("YWJj+/==").is_ok());
+        for bad in ["", "==", "a b", "tok\n", "tök"] {
+            assert_eq!(Token::new(bad).err(), Some(AccessError::InvalidToken), "{bad:?}");
+        }
+        let policy = AccessPolicy::new().token("hunter2").unwrap();
+        assert!(!format!("{policy:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,125 @@
+//! The query string of a health request: `?verbose`, `?exclude=name` (repeatable).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use super::printable;
+
+/// The most `exclude` parameters one request may carry.
+pub const MAX_EXCLUDES: usize = 64;
+
+/// A parsed query string.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Query<'a> {
+    pub(crate) verbose: bool,
+    pub(crate) exclude: Vec<Cow<'a, str>>,
+}
+
+impl<'a> Query<'a> {
+    /// Parses `query`. Unknown parameters are ignored, as the Kubernetes API server does;
+    /// a malformed known one is an error with a message for the caller.
+    pub(crate) fn parse(query: &'a str) -> Result<Self, QueryError> {
+        let mut parsed = Query::default();
+        if query.is_empty() {
+            return Ok(parsed);
+        }
+        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+            match &*key {
+                "verbose" => {
+                    parsed.verbose = match &*value {
+                        "" | "1" | "true" => true,
+                        "0" | "false" => false,
+                        other => {
+                            return Err(QueryError::Verbose {
+                                value: printable(other),
+                            });
+                        }
+                    }
+                }
+                "exclude" => {
+                    if value.is_empty() {
+                        return Err(QueryError::EmptyExclude);
+                    }
+                    if parsed.exclude.len() == MAX_EXCLUDES {
+                        return Err(QueryError::TooManyExcludes);
+                    }
+                    parsed.exclude.push(value);
+                }
+                _ => {}
+            }
+        }
+        Ok(parsed)
+    }
+}
+
+/// A query string the endpoints refuse (400), with the reason for the caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum QueryError {
+    /// `verbose` has a value other than none, `true`, `false`, `1` or `0`.
+    Verbose {
+        /// The value, escaped and cut short.
+        value: String,
+    },
+    /// `exclude=` without a name.
+    EmptyExclude,
+    /// More than [`MAX_EXCLUDES`] `exclude` parameters.
+    TooManyExcludes,
+}
+
+impl fmt::Display for QueryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            QueryError::Verbose { value } => write!(
+                f,
+                "`verbose` takes no value, `true` or `false`, not `{value}`"
+            ),
+            QueryError::EmptyExclude => {
+                f.write_str("`exclude` needs a probe name: `?exclude=database`")
+            }
+            QueryError::TooManyExcludes => write!(
+                f,
+                "at most {MAX_EXCLUDES} `exclude` parameters are accepted"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for QueryError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses() {
+        assert_eq!(Query::parse(""), Ok(Query::default()));
+        let q = Query::parse("verbose&exclude=db&exclude=cache%2Dv2&other=1").unwrap();
+        assert!(q.verbose);
+        assert_eq!(q.exclude, ["db", "cache-v2"]);
+        assert!(Query::parse("verbose=true").unwrap().verbose);
+        assert!(!Query::parse("verbose=0").unwrap().verbose);
+        assert!(Query::parse("%FF%FE=%00&&&==").is_ok());
+    }
+
+    #[test]
+    fn rejects_with_a_message() {
+        assert_eq!(
+            Query::parse("verbose=yes"),
+            Err(QueryError::Verbose {
+                value: "yes".into()
+            })
+        );
+        assert_eq!(Query::parse("exclude="), Err(QueryError::EmptyExclude));
+        let many = vec!["exclude=x"; MAX_EXCLUDES + 1].join("&");
+        assert_eq!(Query::parse(&many), Err(QueryError::TooManyExcludes));
+        assert!(QueryError::TooManyExcludes.to_string().contains("at most 64"));
+        assert_eq!(printable("a\u{0}b"), "a\\0b");
+        assert_eq!(printable(&"x".repeat(100)).chars().count(), 65);
+        let controls = printable(&"\u{1}".repeat(100));
+        assert!(controls.starts_with("\\u{1}\\u{1}") && controls.ends_with('…'));
+        assert_eq!(controls.chars().count(), 65, "escapes count toward the cut");
+        let long = Query::parse(&format!("verbose={}", "%01".repeat(500))).unwrap_err();
+        assert!(long.to_string().len() < 160, "{long}");
+    }
+}
