@@ -8,14 +8,13 @@ use std::sync::Arc;
 
 use futures_util::FutureExt as _;
 
-use crate::observe::OnChange;
-use crate::probe::{self, Location, ProbeDef, ProbeSpec, Runner};
-use crate::report::Meta;
-use crate::slot::{RunCtx, Slot};
-use crate::{Health, IntoCheck, Kind, Observer, ProbeOptions, ProbeState, StateMap, StatusChange};
+use healthz_rules::{NameError, RuleError, TagError, check_name, check_tag};
 
-/// The longest probe name accepted.
-pub const MAX_NAME_LEN: usize = 128;
+use crate::engine::{RunCtx, Slot};
+use crate::observe::OnChange;
+use crate::probe::{self, Location, ProbeInfo, ProbeSpec, Runner};
+use crate::report::Meta;
+use crate::{Health, IntoCheck, Kind, Observer, ProbeOptions, ProbeState, StateMap, StatusChange};
 
 /// Builds a [`Health`]: supplies state, adds probes made at run time, and checks that every
 /// probe can run.
@@ -50,7 +49,7 @@ pub struct HealthBuilder {
     state: StateMap,
     duplicate_state: Vec<&'static str>,
     probes: Vec<ProbeSpec>,
-    registered: Box<dyn Fn(&ProbeDef) -> bool + Send + Sync>,
+    registered: Box<dyn Fn(&ProbeInfo<'_>) -> bool + Send + Sync>,
     observers: Vec<Arc<dyn Observer>>,
     meta: Meta,
 }
@@ -99,10 +98,17 @@ impl HealthBuilder {
     }
 
     /// Keeps only the attribute-registered probes for which `keep` returns `true`, for example
-    /// those of one module: `|def| def.location.function.starts_with("my_app::probes::")`.
+    /// those of one module: `|probe| probe.location.function.starts_with("my_app::probes::")`.
+    ///
+    /// ```
+    /// use healthz_core::{Health, Kind};
+    ///
+    /// let builder = Health::builder().filter_registered(|probe| probe.kind == Kind::Liveness);
+    /// # drop(builder);
+    /// ```
     pub fn filter_registered(
         mut self,
-        keep: impl Fn(&ProbeDef) -> bool + Send + Sync + 'static,
+        keep: impl Fn(&ProbeInfo<'_>) -> bool + Send + Sync + 'static,
     ) -> Self {
         self.registered = Box::new(keep);
         self
@@ -124,14 +130,13 @@ impl HealthBuilder {
         Fut::Output: IntoCheck,
     {
         let run = Arc::new(move || probe().map(IntoCheck::into_check).boxed());
-        self.probes.push(ProbeSpec {
+        self.probes.push(ProbeSpec::new(
             kind,
-            name: name.into(),
+            name.into(),
             options,
-            state: &[],
-            location: Location::caller(),
-            runner: Runner::Closure(run),
-        });
+            Location::caller(),
+            Runner::Closure(run),
+        ));
         self
     }
 
@@ -150,14 +155,13 @@ impl HealthBuilder {
         F: Fn() -> T + Send + Sync + 'static,
         T: IntoCheck,
     {
-        self.probes.push(ProbeSpec {
+        self.probes.push(ProbeSpec::new(
             kind,
-            name: name.into(),
+            name.into(),
             options,
-            state: &[],
-            location: Location::caller(),
-            runner: Runner::BlockingClosure(Arc::new(move || probe().into_check())),
-        });
+            Location::caller(),
+            Runner::BlockingClosure(Arc::new(move || probe().into_check())),
+        ));
         self
     }
 
@@ -269,28 +273,38 @@ impl HealthBuilder {
             .map(|type_name| Problem::DuplicateState { type_name })
             .collect();
         let specs = probe::registered()
-            .filter(|def| registered(def))
             .map(ProbeSpec::from_def)
+            .filter(|spec| registered(&spec.meta.info()))
             .chain(probes);
         let mut slots: [Vec<Arc<Slot>>; 3] = Default::default();
         let mut seen: HashMap<(Kind, String), Location> = HashMap::new();
         for spec in specs {
+            let meta = &spec.meta;
             let probe = || ProbeRef {
-                kind: spec.kind,
-                name: spec.name.to_string(),
-                location: spec.location,
+                kind: meta.kind,
+                name: meta.name.to_string(),
+                location: meta.location,
             };
-            if let Err(reason) = check_name(&spec.name) {
+            if let Err(reason) = check_name(&meta.name) {
                 problems.push(Problem::InvalidName {
                     probe: probe(),
                     reason,
                 });
             }
-            if let Err(message) = spec.options.validate(spec.kind) {
+            if let Err(error) = meta.options.validate(meta.kind) {
                 problems.push(Problem::InvalidOptions {
                     probe: probe(),
-                    message,
+                    error,
                 });
+            }
+            for tag in meta.options.tag_list() {
+                if let Err(error) = check_tag(tag) {
+                    problems.push(Problem::InvalidTag {
+                        probe: probe(),
+                        tag,
+                        error,
+                    });
+                }
             }
             for key in spec.state.iter().filter(|key| !state.contains(**key)) {
                 problems.push(Problem::MissingState {
@@ -298,13 +312,13 @@ impl HealthBuilder {
                     type_name: key.type_name(),
                 });
             }
-            if let Some(first) = seen.insert((spec.kind, spec.name.to_string()), spec.location) {
+            if let Some(first) = seen.insert((meta.kind, meta.name.to_string()), meta.location) {
                 problems.push(Problem::DuplicateName {
                     probe: probe(),
                     first,
                 });
             }
-            slots[spec.kind.index()].push(Arc::new(Slot::new(spec)));
+            slots[meta.kind.index()].push(Arc::new(Slot::new(spec.meta, spec.runner)));
         }
         if !problems.is_empty() {
             problems.sort_by_key(ToString::to_string);
@@ -319,27 +333,6 @@ impl HealthBuilder {
         };
         Ok(Health::from_parts(slots, ctx, meta))
     }
-}
-
-/// Probe names go into URL paths and the `?verbose` text: ASCII letters, digits, `_`, `-` and
-/// `.`, starting with a letter or digit.
-fn check_name(name: &str) -> Result<(), &'static str> {
-    if name.is_empty() {
-        return Err("the name is empty");
-    }
-    if name.len() > MAX_NAME_LEN {
-        return Err("the name is longer than 128 bytes");
-    }
-    if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
-        return Err("the name must start with an ASCII letter or digit");
-    }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-    {
-        return Err("the name may only hold ASCII letters, digits, `_`, `-` and `.`");
-    }
-    Ok(())
 }
 
 /// The probe a [`Problem`] is about.
@@ -390,15 +383,24 @@ pub enum Problem {
     InvalidOptions {
         /// The probe.
         probe: ProbeRef,
-        /// What is wrong, and the fix.
-        message: String,
+        /// The rule broken.
+        error: RuleError,
     },
     /// A probe's name is not usable in a URL.
     InvalidName {
         /// The probe.
         probe: ProbeRef,
         /// What is wrong.
-        reason: &'static str,
+        reason: NameError,
+    },
+    /// A probe's tag is not usable in a query string.
+    InvalidTag {
+        /// The probe.
+        probe: ProbeRef,
+        /// The tag.
+        tag: &'static str,
+        /// What is wrong.
+        error: TagError,
     },
 }
 
@@ -418,11 +420,11 @@ impl fmt::Display for Problem {
                 f,
                 "state of type `{type_name}` was supplied twice: supply each type once (wrap distinct values in newtypes)"
             ),
-            Problem::InvalidOptions { probe, message } => write!(f, "{probe}: {message}"),
-            Problem::InvalidName { probe, reason } => write!(
-                f,
-                "{probe}: {reason}; use ASCII letters, digits, `_`, `-` and `.`"
-            ),
+            Problem::InvalidOptions { probe, error } => write!(f, "{probe}: {error}"),
+            Problem::InvalidName { probe, reason } => write!(f, "{probe}: {reason}"),
+            Problem::InvalidTag { probe, tag, error } => {
+                write!(f, "{probe}: invalid tag {tag:?}: {error}")
+            }
         }
     }
 }
@@ -456,18 +458,3 @@ impl fmt::Display for BuildError {
 }
 
 impl std::error::Error for BuildError {}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names() {
-        for ok in ["db", "search-index", "db.primary", "a_b", "0"] {
-            assert_eq!(check_name(ok), Ok(()), "{ok}");
-        }
-        for bad in ["", "-db", "a b", "a/b", "é", &"x".repeat(129)] {
-            assert!(check_name(bad).is_err(), "{bad}");
-        }
-    }
-}

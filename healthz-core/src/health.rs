@@ -1,8 +1,6 @@
 //! [`Health`]: the evaluated set of probes a service serves.
 
-use std::borrow::Cow;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -11,14 +9,12 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::builder::HealthBuilder;
-use crate::probe::Location;
+use crate::engine::gate::{Gates, Readiness};
+use crate::engine::{Read, RunCtx, Slot, poller};
+use crate::probe::ProbeInfo;
 use crate::render::RenderCache;
 use crate::report::{CheckResult, Meta, Report, Scope};
-use crate::slot::{Read, RunCtx, Slot};
-use crate::{Kind, ProbeOptions, Status, poller};
-
-/// The top-level output of a readiness report while draining.
-pub(crate) const DRAINING: &str = "draining";
+use crate::{Gate, Kind, Status};
 
 /// The probes of a service, ready to evaluate. Cheap to clone: clones share everything, including
 /// caches, runs in flight and the startup and drain state.
@@ -52,30 +48,16 @@ pub(crate) struct Inner {
     pub(crate) slots: [Vec<Arc<Slot>>; 3],
     pub(crate) ctx: Arc<RunCtx>,
     pub(crate) renders: RenderCache,
+    pub(crate) gates: Gates,
     meta: Arc<Meta>,
-    started: AtomicBool,
-    draining: AtomicBool,
     aggregates: [watch::Sender<Option<Status>>; 3],
     ready: watch::Sender<bool>,
     /// Dropping this sender (with the last `Health`) stops the pollers.
     pollers: OnceLock<watch::Sender<()>>,
 }
 
-/// A probe as a [`Health`] knows it.
-#[derive(Clone, Copy, Debug)]
-#[non_exhaustive]
-pub struct ProbeInfo<'a> {
-    /// The kind.
-    pub kind: Kind,
-    /// The name.
-    pub name: &'a str,
-    /// The settings.
-    pub options: &'a ProbeOptions,
-    /// Where it was defined or added.
-    pub location: &'a Location,
-    /// Whether it runs on the blocking pool.
-    pub blocking: bool,
-}
+/// A kind's status, the gate that decided it (if one did), and its checks.
+type Evaluated = (Status, Option<Gate>, Vec<CheckResult>);
 
 impl Health {
     /// Starts building a `Health`.
@@ -90,8 +72,7 @@ impl Health {
                 slots,
                 ctx: Arc::new(ctx),
                 meta: Arc::new(meta),
-                started: AtomicBool::new(started),
-                draining: AtomicBool::new(false),
+                gates: Gates::new(started),
                 renders: RenderCache::default(),
                 aggregates: std::array::from_fn(|_| watch::Sender::new(None)),
                 ready: watch::Sender::new(false),
@@ -139,9 +120,9 @@ impl Health {
     /// Evaluates the probes of one kind: concurrently, each under its own timeout, reusing cached
     /// results and joining runs already in flight.
     ///
-    /// Readiness also fails while the service is [draining](Self::drain) (output `draining`,
-    /// no probe runs) and until every startup probe has passed once (output `starting`; the
-    /// report then holds the startup probes' results).
+    /// Readiness also fails while the service is [draining](Self::drain) (gate
+    /// [`Gate::Draining`], no probe runs) and until every startup probe has passed once (gate
+    /// [`Gate::Starting`]; the report then holds the startup probes' results).
     pub async fn check(&self, kind: Kind) -> Report {
         self.evaluate(Scope::Kind(kind), &[]).await
     }
@@ -159,38 +140,35 @@ impl Health {
     pub async fn evaluate(&self, scope: Scope, exclude: &[&str]) -> Report {
         self.start_pollers();
         let unmatched = self.unmatched(scope, exclude);
-        match scope {
+        let (status, gate, checks, excluded) = match scope {
             Scope::Kind(kind) => {
-                let (status, output, checks) = self.evaluate_kind(kind, exclude).await;
+                let (status, gate, checks) = self.evaluate_kind(kind, exclude).await;
                 self.publish(kind, status);
-                // A top-level output means the kind failed before its probes were looked at
-                // (draining or starting): nothing was left out.
-                let excluded = if output.is_none() {
+                // A gate closed before the probes were looked at: nothing was left out.
+                let excluded = if gate.is_none() {
                     self.excluded(kind, exclude)
                 } else {
                     Vec::new()
                 };
-                Report::new(scope, status, output, checks, Arc::clone(&self.inner.meta))
-                    .excluding(excluded, unmatched)
+                (status, gate, checks, excluded)
             }
             Scope::All => {
                 let (live, ready) = tokio::join!(
                     self.evaluate_kind(Kind::Liveness, exclude),
                     self.evaluate_kind(Kind::Readiness, exclude)
                 );
-                // Readiness has settled startup: either it latched (and startup is served from the
-                // latch) or it reported the startup probes itself.
-                let started = self.is_started();
-                let startup = if started {
-                    self.evaluate_kind(Kind::Startup, exclude).await
-                } else {
+                // Readiness has settled startup: either it latched, or its report holds the
+                // startup probes' results (then they are not listed twice).
+                let startup = if ready.1 == Some(Gate::Starting) {
                     (Status::Fail, None, Vec::new())
+                } else {
+                    self.evaluate_kind(Kind::Startup, exclude).await
                 };
                 let mut excluded = self.excluded(Kind::Liveness, exclude);
                 if ready.1.is_none() {
                     excluded.extend(self.excluded(Kind::Readiness, exclude));
                 }
-                if started {
+                if ready.1 != Some(Gate::Starting) {
                     excluded.extend(self.excluded(Kind::Startup, exclude));
                 }
                 self.publish(Kind::Liveness, live.0);
@@ -200,21 +178,22 @@ impl Health {
                 let mut checks = live.2;
                 checks.extend(ready.2);
                 checks.extend(startup.2);
-                Report::new(scope, status, ready.1, checks, Arc::clone(&self.inner.meta))
-                    .excluding(excluded, unmatched)
+                (status, ready.1, checks, excluded)
             }
-        }
+        };
+        Report::new(scope, status, gate, checks, Arc::clone(&self.inner.meta))
+            .excluding(excluded, unmatched)
     }
 
     /// The probes of `kind` named in `exclude`.
-    fn excluded(&self, kind: Kind, exclude: &[&str]) -> Vec<Arc<Slot>> {
+    fn excluded(&self, kind: Kind, exclude: &[&str]) -> Vec<Arc<crate::probe::ProbeMeta>> {
         if exclude.is_empty() {
             return Vec::new();
         }
         self.inner.slots[kind.index()]
             .iter()
             .filter(|slot| exclude.contains(&slot.name()))
-            .cloned()
+            .map(|slot| Arc::clone(&slot.probe))
             .collect()
     }
 
@@ -234,14 +213,24 @@ impl Health {
         unmatched
     }
 
-    /// Evaluates one probe. `None` when the kind has no probe of that name.
+    /// Evaluates one probe: its own result, as `/readyz/{name}` serves it. `None` when the kind
+    /// has no probe of that name.
     ///
-    /// The report's status is the probe's own: neither criticality, nor the startup and drain
-    /// gates apply.
+    /// The report's status is the probe's own: neither its criticality nor the gates apply, as
+    /// the Kubernetes API server's `/readyz/<check>` reports one check whatever the others say.
+    /// While starting or draining, `/readyz` fails, and `/readyz/{name}` still says how that one
+    /// dependency is doing. A startup probe that has passed is latched: its passing result is
+    /// served and it never runs again, from this path or any other.
     pub async fn check_probe(&self, kind: Kind, name: &str) -> Option<Report> {
         self.start_pollers();
         let slot = self.slot(kind, name)?;
-        let result = self.results(std::slice::from_ref(slot), &[]).await.pop()?;
+        let slots = std::slice::from_ref(slot);
+        let result = if kind == Kind::Startup {
+            self.startup_results(slots, &[]).await
+        } else {
+            self.results(slots, &[]).await
+        }
+        .pop()?;
         let status = result.status();
         Some(Report::new(
             Scope::Kind(kind),
@@ -261,13 +250,7 @@ impl Health {
     pub fn probes(&self, kind: Kind) -> impl Iterator<Item = ProbeInfo<'_>> + '_ {
         self.inner.slots[kind.index()]
             .iter()
-            .map(move |slot| ProbeInfo {
-                kind,
-                name: slot.name(),
-                options: &slot.spec.options,
-                location: &slot.spec.location,
-                blocking: slot.spec.runner.is_blocking(),
-            })
+            .map(|slot| slot.probe.info())
     }
 
     fn slot(&self, kind: Kind, name: &str) -> Option<&Arc<Slot>> {
@@ -278,66 +261,76 @@ impl Health {
             .map(|i| &slots[i])
     }
 
-    async fn evaluate_kind(
-        &self,
-        kind: Kind,
-        exclude: &[&str],
-    ) -> (Status, Option<Cow<'static, str>>, Vec<CheckResult>) {
-        let inner = &self.inner;
+    async fn evaluate_kind(&self, kind: Kind, exclude: &[&str]) -> Evaluated {
+        let slots = &self.inner.slots[kind.index()];
         match kind {
             Kind::Readiness => {
-                if self.is_draining() {
-                    return (Status::Fail, Some(Cow::Borrowed(DRAINING)), Vec::new());
-                }
-                if !self.is_started() {
-                    let (status, _, startup) = self.evaluate_startup(&[]).await;
-                    if !status.is_healthy() {
-                        return (
-                            Status::Fail,
-                            Some(Cow::Borrowed(
-                                "starting: the startup probes have not all passed yet",
-                            )),
-                            startup,
-                        );
+                match self.inner.gates.readiness() {
+                    Readiness::Open => {}
+                    Readiness::Closed(gate) => return (Status::Fail, Some(gate), Vec::new()),
+                    Readiness::Starting => {
+                        let startup = self.evaluate_startup(&[]).await;
+                        if !self.is_started() {
+                            return (Status::Fail, Some(Gate::Starting), startup.2);
+                        }
                     }
                 }
-                let checks = self.results(&inner.slots[kind.index()], exclude).await;
+                let checks = self.results(slots, exclude).await;
                 (aggregate(&checks), None, checks)
             }
             Kind::Startup => self.evaluate_startup(exclude).await,
             Kind::Liveness => {
-                let checks = self.results(&inner.slots[kind.index()], exclude).await;
+                let checks = self.results(slots, exclude).await;
                 (aggregate(&checks), None, checks)
             }
         }
     }
 
-    /// Startup probes run until they have all passed once (with nothing excluded); from then on
-    /// their passing results are served and they never run again.
-    async fn evaluate_startup(
-        &self,
-        exclude: &[&str],
-    ) -> (Status, Option<Cow<'static, str>>, Vec<CheckResult>) {
-        let slots = &self.inner.slots[Kind::Startup.index()];
-        if self.is_started() {
-            let checks = slots
-                .iter()
-                .filter(|s| !exclude.contains(&s.name()))
-                .filter_map(|s| Some(CheckResult::new(Arc::clone(s), s.latest()?)))
-                .collect();
-            return (Status::Pass, None, checks);
+    /// Startup probes run until each has passed once; from then on its passing result is
+    /// latched and served, and it never runs again. Startup is complete when every one has.
+    async fn evaluate_startup(&self, exclude: &[&str]) -> Evaluated {
+        let checks = self
+            .startup_results(&self.inner.slots[Kind::Startup.index()], exclude)
+            .await;
+        (aggregate(&checks), None, checks)
+    }
+
+    /// The results of startup probes: latched passes as they are, the others read or run, and
+    /// latched if they pass.
+    async fn startup_results(&self, slots: &[Arc<Slot>], exclude: &[&str]) -> Vec<CheckResult> {
+        let pending: Vec<Arc<Slot>> = slots
+            .iter()
+            .filter(|slot| slot.latched().is_none())
+            .cloned()
+            .collect();
+        let mut checks = self.results(&pending, exclude).await;
+        for check in &checks {
+            if let Some(slot) = self.slot(Kind::Startup, check.name()) {
+                slot.latch(check.snapshot());
+            }
         }
-        let checks = self.results(slots, exclude).await;
-        let status = aggregate(&checks);
-        if status.is_healthy()
-            && exclude.is_empty()
-            && !self.inner.started.swap(true, Ordering::AcqRel)
-        {
+        checks.extend(
+            slots
+                .iter()
+                .filter(|slot| !exclude.contains(&slot.name()))
+                .filter(|slot| !pending.iter().any(|p| Arc::ptr_eq(p, slot)))
+                .filter_map(|slot| {
+                    let latched = slot.latched()?;
+                    self.inner.ctx.notify_cache_hit(slot.kind(), slot.name());
+                    Some(CheckResult::new(
+                        Arc::clone(&slot.probe),
+                        Arc::clone(latched),
+                    ))
+                }),
+        );
+        checks.sort_by(|a, b| a.name().cmp(b.name()));
+        let all = &self.inner.slots[Kind::Startup.index()];
+        if all.iter().all(|slot| slot.latched().is_some()) && self.inner.gates.start() {
             tracing::info!(
                 "startup complete: every startup probe has passed; they will not run again"
             );
         }
-        (status, None, checks)
+        checks
     }
 
     /// The results of `slots`, minus `exclude`: cached ones at once, the rest by joining or
@@ -353,27 +346,25 @@ impl Health {
             }
             match slot.read(now) {
                 Read::Ready(snapshot) => {
-                    for observer in &ctx.observers {
-                        observer.on_cache_hit(slot.kind(), slot.name());
-                    }
-                    ready.push(CheckResult::new(Arc::clone(slot), snapshot));
+                    ctx.notify_cache_hit(slot.kind(), slot.name());
+                    ready.push(CheckResult::new(Arc::clone(&slot.probe), snapshot));
                 }
                 Read::Revalidate(snapshot) => {
                     // Starts (or joins) a refresh that lands in the cache; nobody waits for it.
                     drop(slot.run(ctx));
-                    ready.push(CheckResult::new(Arc::clone(slot), snapshot));
+                    ready.push(CheckResult::new(Arc::clone(&slot.probe), snapshot));
                 }
-                Read::Run => waiting.push((Arc::clone(slot), slot.run(ctx))),
+                Read::Run => waiting.push((Arc::clone(&slot.probe), slot.run(ctx))),
             }
         }
         if !waiting.is_empty() {
-            let (slots, flights): (Vec<_>, Vec<_>) = waiting.into_iter().unzip();
+            let (probes, flights): (Vec<_>, Vec<_>) = waiting.into_iter().unzip();
             let snapshots = join_all(flights).await;
             ready.extend(
-                slots
+                probes
                     .into_iter()
                     .zip(snapshots)
-                    .map(|(s, r)| CheckResult::new(s, r)),
+                    .map(|(p, r)| CheckResult::new(p, r)),
             );
             ready.sort_by(|a, b| a.name().cmp(b.name()));
         }
@@ -389,9 +380,7 @@ impl Health {
         });
         if changed {
             tracing::info!(kind = %kind, status = %status, "aggregate status changed");
-            for observer in &self.inner.ctx.observers {
-                observer.on_aggregate(kind, status);
-            }
+            self.inner.ctx.notify_aggregate(kind, status);
         }
         if kind == Kind::Readiness && status.is_healthy() {
             self.inner
@@ -404,7 +393,7 @@ impl Health {
     /// shutdown begins, so load balancers stop sending traffic before the server stops.
     /// Draining cannot be undone.
     pub fn drain(&self) {
-        if !self.inner.draining.swap(true, Ordering::AcqRel) {
+        if self.inner.gates.drain() {
             tracing::info!("draining: readiness now fails");
             self.publish(Kind::Readiness, Status::Fail);
         }
@@ -412,12 +401,12 @@ impl Health {
 
     /// Whether [`drain`](Self::drain) was called.
     pub fn is_draining(&self) -> bool {
-        self.inner.draining.load(Ordering::Acquire)
+        self.inner.gates.is_draining()
     }
 
     /// Whether every startup probe has passed once (always `true` without startup probes).
     pub fn is_started(&self) -> bool {
-        self.inner.started.load(Ordering::Acquire)
+        self.inner.gates.is_started()
     }
 
     /// Resolves the first time readiness passes, evaluating it as needed (with back-off from
@@ -460,7 +449,10 @@ impl fmt::Debug for Health {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut probes = f.debug_map();
         for slot in self.inner.slots.iter().flatten() {
-            probes.entry(&format_args!("{}/{}", slot.kind(), slot.name()), &slot.spec);
+            probes.entry(
+                &format_args!("{}/{}", slot.kind(), slot.name()),
+                &slot.probe,
+            );
         }
         probes.finish()
     }

@@ -49,37 +49,51 @@ mod check;
     feature = "disk"
 ))]
 pub mod checks;
+mod engine;
 mod expansion;
 mod health;
-mod kind;
 #[cfg(feature = "prometheus")]
 #[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
 pub mod metrics;
 mod observe;
 mod options;
-mod poller;
 mod probe;
 mod redact;
 mod render;
 mod report;
 mod selfcheck;
-mod slot;
+#[cfg(feature = "signal")]
+mod shutdown;
 mod state;
 mod status;
 pub mod testing;
+#[cfg(feature = "web")]
+#[cfg_attr(docsrs, doc(cfg(feature = "web")))]
+pub mod web;
 
-pub use builder::{BuildError, HealthBuilder, MAX_NAME_LEN, ProbeRef, Problem};
+pub use builder::{BuildError, HealthBuilder, ProbeRef, Problem};
 pub use check::{Check, IntoCheck};
-pub use health::{Health, ProbeInfo};
-pub use kind::{Kind, ParseKindError};
+pub use engine::gate::Gate;
+pub use health::Health;
+/// The three kinds of probe (from the rule book, `healthz-rules`).
+pub use healthz_rules::Kind;
+pub use healthz_rules::{
+    DEFAULT_TIMEOUT, Key, MAX_NAME_LEN, NameError, ParseKindError, RuleError, TagError,
+};
 pub use observe::{Observer, Outcome, RunEvent, StatusChange};
-pub use options::{DEFAULT_TIMEOUT, ProbeOptions};
-pub use probe::{AsyncRun, BlockingRun, BoxFuture, Location, ProbeDef, Run};
+pub use options::ProbeOptions;
+#[allow(unused_imports)] // the `checks` features use it
+pub(crate) use probe::BoxFuture;
+pub use probe::{Location, ProbeInfo};
 pub use redact::redact;
 pub use render::{Format, Rendered};
 pub use report::{CheckResult, Detail, MAX_BODY_BYTES, MAX_OUTPUT_BYTES, Report, Scope};
 pub use selfcheck::{HEALTHCHECK_TIMEOUT, ProbeUrlError, healthcheck, probe_url};
-pub use state::{MissingState, ProbeState, StateKey, StateMap};
+#[cfg(feature = "signal")]
+#[cfg_attr(docsrs, doc(cfg(feature = "signal")))]
+pub use shutdown::Shutdown;
+pub use state::ProbeState;
+pub(crate) use state::{MissingState, StateKey, StateMap};
 pub use status::Status;
 
 #[cfg(feature = "macros")]
@@ -93,7 +107,9 @@ pub mod __private {
     pub use ::core::column;
     pub use ::core::concat;
     pub use ::core::file;
+    pub use ::core::future::Future;
     pub use ::core::line;
+    pub use ::core::marker::Send;
     pub use ::core::module_path;
     pub use ::core::option::Option;
     pub use ::core::result::Result::{self, Ok};
@@ -101,14 +117,12 @@ pub mod __private {
     pub use ::inventory;
     pub use ::std::boxed::Box;
 
-    pub use crate::{
-        BoxFuture, Check, IntoCheck, Kind, Location, MissingState, ProbeDef, ProbeOptions,
-        ProbeState, Run, StateKey, StateMap,
-    };
+    pub use crate::probe::{AsyncRun, BlockingRun, BoxFuture, ProbeDef, Run};
+    pub use crate::state::{MissingState, StateKey, StateMap};
+    pub use crate::{Check, IntoCheck, Kind, Location, ProbeOptions, ProbeState};
 
     // One spanned error per mistake in a probe's signature; see the module.
     pub use crate::expansion::{
-        AcceptState, Accepted, Both, BoxProbe, IsProbeState, Lookup, RejectState, Rejected,
-        StateType, boxed, state_arg,
+        AcceptState, Accepted, Both, Lookup, RejectState, Rejected, Select, StateType, state_arg,
     };
 }

@@ -2,11 +2,9 @@
 
 use std::time::Duration;
 
-use crate::Kind;
+use healthz_rules::{DEFAULT_TIMEOUT, Given, Key, RuleError, Value};
 
-/// The default probe timeout: 500 ms, so a whole evaluation fits inside the kubelet's default
-/// one-second `timeoutSeconds`.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(500);
+use crate::Kind;
 
 /// How a probe is run and reported. The attribute keys of `#[readiness(...)]` map one to one
 /// onto these settings; probes added on the builder take them directly.
@@ -158,72 +156,51 @@ impl ProbeOptions {
     }
 
     /// Checks the rules that `#[readiness(...)]` enforces at compile time, for options built at
-    /// run time. The message names the fix.
+    /// run time: the same rules, with the same messages (the rule book is `healthz-rules`).
     ///
     /// ```
     /// use std::time::Duration;
-    /// use healthz_core::{Kind, ProbeOptions};
+    /// use healthz_core::{Kind, ProbeOptions, RuleError};
     ///
     /// let bad = ProbeOptions::new().cache(Duration::from_secs(5)).interval(Duration::from_secs(5));
-    /// assert!(bad.validate(Kind::Readiness).unwrap_err().contains("`cache` has no effect with `interval`"));
+    /// let error = bad.validate(Kind::Readiness).unwrap_err();
+    /// assert_eq!(error, RuleError::CacheWithInterval);
+    /// assert!(error.to_string().starts_with("`cache` has no effect with `interval`"));
     /// ```
     ///
     /// # Errors
     ///
-    /// A message describing the first rule the options break.
-    pub fn validate(&self, kind: Kind) -> Result<(), String> {
-        let positive = [
-            ("timeout", Some(self.timeout)),
-            ("cache", self.cache),
-            ("interval", self.interval),
-            ("max_stale", self.max_stale),
-        ];
-        for (key, value) in positive {
-            if value == Some(Duration::ZERO) {
-                return Err(format!("`{key}` must be greater than zero"));
-            }
-        }
-        if self.failure_threshold == 0 || self.success_threshold == 0 {
-            return Err("`failure_threshold` and `success_threshold` must be at least 1".into());
-        }
-        if self.cache.is_some() && self.interval.is_some() {
-            return Err("`cache` has no effect with `interval`: a polled result is always served from memory; remove `cache`".into());
-        }
-        if let Some(max_stale) = self.max_stale {
-            match (self.cache, self.interval) {
-                (None, None) => {
-                    return Err("`max_stale` needs `cache` or `interval`: without them every request runs the probe".into());
+    /// The first rule the options break.
+    pub fn validate(&self, kind: Kind) -> Result<(), RuleError> {
+        healthz_rules::check(kind, &self.given())
+    }
+
+    /// The settings that differ from the defaults, as the rule book sees them. `Key` is
+    /// exhaustive: a new option key does not compile until it is placed here or listed as one
+    /// that `ProbeOptions` does not hold.
+    fn given(&self) -> Given {
+        Key::ALL.into_iter().fold(Given::new(), |given, key| {
+            let value = match key {
+                Key::Timeout => Some(Value::Duration(self.timeout)),
+                Key::Cache => self.cache.map(Value::Duration),
+                Key::Interval => self.interval.map(Value::Duration),
+                Key::MaxStale => self.max_stale.map(Value::Duration),
+                Key::Critical => (!self.critical).then_some(Value::Bool(false)),
+                Key::FailureThreshold => {
+                    (self.failure_threshold != 1).then_some(Value::Runs(self.failure_threshold))
                 }
-                (Some(period), _) | (_, Some(period)) if max_stale < period => {
-                    return Err(format!(
-                        "`max_stale` ({}) is shorter than the {} ({}): every result would be stale",
-                        humantime::format_duration(max_stale),
-                        if self.cache.is_some() {
-                            "`cache`"
-                        } else {
-                            "`interval`"
-                        },
-                        humantime::format_duration(period)
-                    ));
+                Key::SuccessThreshold => {
+                    (self.success_threshold != 1).then_some(Value::Runs(self.success_threshold))
                 }
-                _ => {}
+                Key::Tags => (!self.tags.is_empty()).then_some(Value::Other),
+                // Part of the definition, not of the options.
+                Key::Name | Key::Blocking | Key::Crate => None,
+            };
+            match value {
+                Some(value) => given.with(key, value),
+                None => given,
             }
-        }
-        if kind == Kind::Startup {
-            let unsupported = [
-                ("interval", self.interval.is_some()),
-                ("max_stale", self.max_stale.is_some()),
-                ("critical", !self.critical),
-                ("failure_threshold", self.failure_threshold != 1),
-                ("success_threshold", self.success_threshold != 1),
-            ];
-            if let Some((key, _)) = unsupported.iter().find(|(_, set)| *set) {
-                return Err(format!(
-                    "`{key}` is not supported by startup probes: they run until each has passed once, then stop"
-                ));
-            }
-        }
-        Ok(())
+        })
     }
 }
 
@@ -260,60 +237,66 @@ mod tests {
     }
 
     #[test]
-    fn validation_messages() {
+    fn validation_follows_the_rule_book() {
         let cases = [
             (
                 ProbeOptions::new().timeout(Duration::ZERO),
                 Kind::Readiness,
-                "`timeout` must be greater than zero",
+                RuleError::Zero { key: Key::Timeout },
             ),
             (
                 ProbeOptions::new().failure_threshold(0),
                 Kind::Readiness,
-                "must be at least 1",
+                RuleError::ZeroRuns {
+                    key: Key::FailureThreshold,
+                },
             ),
             (
                 ProbeOptions::new().cache(S).interval(S),
                 Kind::Readiness,
-                "remove `cache`",
+                RuleError::CacheWithInterval,
             ),
             (
                 ProbeOptions::new().max_stale(S),
                 Kind::Liveness,
-                "`max_stale` needs `cache` or `interval`",
+                RuleError::MaxStaleAlone,
             ),
             (
                 ProbeOptions::new().cache(5 * S).max_stale(S),
                 Kind::Readiness,
-                "shorter than the `cache` (5s)",
-            ),
-            (
-                ProbeOptions::new().interval(5 * S).max_stale(S),
-                Kind::Readiness,
-                "shorter than the `interval`",
+                RuleError::MaxStaleShort {
+                    period: Key::Cache,
+                    max_stale: S,
+                    period_value: 5 * S,
+                },
             ),
             (
                 ProbeOptions::new().interval(S),
                 Kind::Startup,
-                "`interval` is not supported by startup probes",
+                RuleError::NotForKind {
+                    key: Key::Interval,
+                    kind: Kind::Startup,
+                },
             ),
             (
                 ProbeOptions::new().critical(false),
                 Kind::Startup,
-                "`critical` is not supported",
+                RuleError::NotForKind {
+                    key: Key::Critical,
+                    kind: Kind::Startup,
+                },
             ),
             (
                 ProbeOptions::new().success_threshold(2),
                 Kind::Startup,
-                "`success_threshold` is not supported",
+                RuleError::NotForKind {
+                    key: Key::SuccessThreshold,
+                    kind: Kind::Startup,
+                },
             ),
         ];
         for (options, kind, expected) in cases {
-            let err = options.validate(kind).unwrap_err();
-            assert!(
-                err.contains(expected),
-                "{err:?} does not contain {expected:?}"
-            );
+            assert_eq!(options.validate(kind), Err(expected), "{options:?}");
         }
         assert_eq!(
             ProbeOptions::new()
@@ -321,6 +304,11 @@ mod tests {
                 .max_stale(5 * S)
                 .validate(Kind::Readiness),
             Ok(())
+        );
+        assert_eq!(
+            ProbeOptions::new().critical(true).validate(Kind::Startup),
+            Ok(()),
+            "the default is no setting"
         );
     }
 }

@@ -77,11 +77,10 @@ impl fmt::Display for Location {
     }
 }
 
-/// A probe registered by `#[liveness]`, `#[readiness]` or `#[startup]`.
-///
-/// The attributes build these in a `static` and submit them with `inventory`; every
-/// [`Health::builder`](crate::Health::builder) collects them. You do not write one by hand:
-/// use [`HealthBuilder::probe`](crate::HealthBuilder::probe) for probes made at run time.
+/// A probe registered by `#[liveness]`, `#[readiness]` or `#[startup]`. Not public API: the
+/// attributes build these in a `const` and submit them with `inventory`; every
+/// [`Health::builder`](crate::Health::builder) collects them. Probes made at run time go through
+/// [`HealthBuilder::probe`](crate::HealthBuilder::probe).
 #[derive(Debug)]
 pub struct ProbeDef {
     /// The kind.
@@ -122,25 +121,84 @@ impl Runner {
     }
 }
 
-/// One probe inside a `Health`: what the registry and the builder both produce.
-pub(crate) struct ProbeSpec {
+/// What a probe is, whoever registered it: what reports and observers show of it.
+#[derive(Debug)]
+pub(crate) struct ProbeMeta {
     pub(crate) kind: Kind,
     pub(crate) name: Cow<'static, str>,
     pub(crate) options: ProbeOptions,
-    pub(crate) state: &'static [StateKey],
     pub(crate) location: Location,
+    pub(crate) blocking: bool,
+}
+
+impl ProbeMeta {
+    pub(crate) fn info(&self) -> ProbeInfo<'_> {
+        ProbeInfo {
+            kind: self.kind,
+            name: &self.name,
+            options: &self.options,
+            location: &self.location,
+            blocking: self.blocking,
+        }
+    }
+}
+
+/// A probe as a [`Health`](crate::Health) knows it: its kind, name, options and where it was
+/// defined. [`HealthBuilder::filter_registered`](crate::HealthBuilder::filter_registered) and
+/// [`Observer::on_build`](crate::Observer::on_build) see probes this way.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct ProbeInfo<'a> {
+    /// The kind.
+    pub kind: Kind,
+    /// The name.
+    pub name: &'a str,
+    /// The settings.
+    pub options: &'a ProbeOptions,
+    /// Where it was defined or added.
+    pub location: &'a Location,
+    /// Whether it runs on the blocking pool.
+    pub blocking: bool,
+}
+
+/// One probe about to go into a `Health`: what the registry and the builder both produce.
+pub(crate) struct ProbeSpec {
+    pub(crate) meta: ProbeMeta,
+    pub(crate) state: &'static [StateKey],
     pub(crate) runner: Runner,
 }
 
 impl ProbeSpec {
+    pub(crate) fn new(
+        kind: Kind,
+        name: Cow<'static, str>,
+        options: ProbeOptions,
+        location: Location,
+        runner: Runner,
+    ) -> Self {
+        ProbeSpec {
+            meta: ProbeMeta {
+                kind,
+                name,
+                options,
+                location,
+                blocking: runner.is_blocking(),
+            },
+            state: &[],
+            runner,
+        }
+    }
+
     pub(crate) fn from_def(def: &'static ProbeDef) -> Self {
         ProbeSpec {
-            kind: def.kind,
-            name: Cow::Borrowed(def.name),
-            options: def.options,
             state: def.state,
-            location: def.location,
-            runner: Runner::Registered(def.run),
+            ..ProbeSpec::new(
+                def.kind,
+                Cow::Borrowed(def.name),
+                def.options,
+                def.location,
+                Runner::Registered(def.run),
+            )
         }
     }
 }
@@ -148,13 +206,9 @@ impl ProbeSpec {
 impl fmt::Debug for ProbeSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Probe")
-            .field("kind", &self.kind)
-            .field("name", &self.name)
-            .field("options", &self.options)
+            .field("meta", &self.meta)
             .field("state", &self.state)
-            .field("location", &self.location)
-            .field("blocking", &self.runner.is_blocking())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

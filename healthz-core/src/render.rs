@@ -12,8 +12,8 @@ use arc_swap::ArcSwapOption;
 use bytes::Bytes;
 use tokio::time::Instant;
 
-use crate::report::CheckResult;
-use crate::slot::Slot;
+use crate::engine::Slot;
+use crate::engine::gate::Readiness;
 use crate::{Detail, Health, Kind, Scope, Status};
 
 /// The wire form of a report.
@@ -120,12 +120,8 @@ impl Health {
             body: report.to_bytes(detail, format),
         };
         // Only a report of fresh results, with no gate (starting, draining) in the way, is reusable.
-        if report.output().is_none() {
-            let stamp = report
-                .checks()
-                .iter()
-                .map(CheckResult::snapshot_id)
-                .collect();
+        if report.gate().is_none() {
+            let stamp = report.checks().iter().map(|c| c.snapshot().id).collect();
             slot.store(Some(Arc::new(Entry {
                 stamp,
                 rendered: rendered.clone(),
@@ -139,16 +135,17 @@ impl Health {
         let cached = entry.load();
         let cached = cached.as_ref()?;
         let inner = self.inner();
-        let gated = matches!(scope, Scope::Kind(Kind::Readiness) | Scope::All);
-        if gated && (self.is_draining() || !self.is_started()) {
-            return None;
-        }
-        if scope == Scope::Kind(Kind::Startup) && !self.is_started() {
+        let gated = match scope {
+            Scope::Kind(Kind::Readiness) | Scope::All => inner.gates.readiness() != Readiness::Open,
+            Scope::Kind(Kind::Startup) => !inner.gates.is_started(),
+            Scope::Kind(Kind::Liveness) => false,
+        };
+        if gated {
             return None;
         }
         let now = Instant::now();
         let fresh = |slot: &Slot| slot.fresh_id(now);
-        let latched = |slot: &Slot| slot.latest_id();
+        let latched = |slot: &Slot| slot.latched().map(|s| s.id);
         let mut ids = cached.stamp.iter();
         let mut matches = |slots: &[Arc<Slot>], id: &dyn Fn(&Slot) -> Option<u64>| {
             slots
@@ -174,9 +171,7 @@ impl Health {
                 Scope::All => &Kind::ALL,
             };
             for slot in kinds.iter().flat_map(|k| slots(*k)) {
-                for observer in &inner.ctx.observers {
-                    observer.on_cache_hit(slot.kind(), slot.name());
-                }
+                inner.ctx.notify_cache_hit(slot.kind(), slot.name());
             }
         }
         Some(cached.rendered.clone())

@@ -5,27 +5,36 @@ use std::collections::HashMap;
 use std::fmt;
 
 /// The bound every probe state type meets: `Send + Sync + 'static`, because probes run on any
-/// worker thread and outlive the request that triggered them.
+/// worker thread and outlive the request that triggered them. Every such type implements it.
+///
+/// A type that does not is refused with one error at the type, wherever it appears: in
+/// [`HealthBuilder::state`](crate::HealthBuilder::state), or as a probe argument (`&Rc<Pool>`).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be probe state: it must be `Send + Sync + 'static`",
     label = "not `Send + Sync + 'static`",
-    note = "probes run on any worker thread; wrap the value in `Arc<Mutex<..>>` or use a thread-safe handle such as a connection pool"
+    note = "probes run on any worker thread: use a thread-safe type (`Arc<Mutex<..>>` for `Rc<RefCell<..>>`, atomics for `Cell`, a connection pool for a connection)"
 )]
-pub trait ProbeState: Send + Sync + 'static {}
+pub trait ProbeState: 'static {
+    /// Used by the attributes' expansion to check a probe argument's type at its own span.
+    #[doc(hidden)]
+    const CHECKED: () = ();
 
-impl<T: Send + Sync + 'static> ProbeState for T {}
+    /// The value, type-erased for the [`StateMap`].
+    #[doc(hidden)]
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send + Sync>;
+}
+
+// With `do_not_recommend`, a type that is not `Send` or `Sync` gets the message above, once,
+// rather than one error per missing auto trait.
+#[diagnostic::do_not_recommend]
+impl<T: Send + Sync + 'static> ProbeState for T {
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send + Sync> {
+        self
+    }
+}
 
 /// The state values supplied with [`HealthBuilder::state`](crate::HealthBuilder::state), one per
-/// type.
-///
-/// ```
-/// use healthz_core::StateMap;
-///
-/// let mut state = StateMap::new();
-/// state.insert(String::from("postgres://db"));
-/// assert_eq!(state.get::<String>().unwrap(), "postgres://db");
-/// assert!(state.get::<u32>().is_err());
-/// ```
+/// type. Not public API: probes' generated callers look their arguments up here.
 #[derive(Default)]
 pub struct StateMap {
     values: HashMap<TypeId, (Box<dyn Any + Send + Sync>, &'static str)>,
@@ -43,7 +52,7 @@ impl StateMap {
         match self.values.entry(TypeId::of::<T>()) {
             std::collections::hash_map::Entry::Occupied(_) => false,
             std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert((Box::new(value), std::any::type_name::<T>()));
+                slot.insert((Box::new(value).into_any(), std::any::type_name::<T>()));
                 true
             }
         }

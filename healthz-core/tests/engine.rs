@@ -387,6 +387,101 @@ async fn readiness_waits_for_startup_then_startup_stops_running() {
     assert_eq!(startup.check("warmup").unwrap().status(), Status::Pass);
 }
 
+/// The bug the single gate fixed: `/startupz/{name}` re-ran a latched startup probe and stored
+/// its failure, so `/startupz` answered `pass` while its own check said `fail`.
+#[tokio::test(start_paused = true)]
+async fn a_latched_startup_probe_never_runs_again_from_any_path() {
+    let runs = counter();
+    let (up, probe) = switch(true);
+    let health = builder()
+        .startup("warmup", ProbeOptions::new(), {
+            let runs = Arc::clone(&runs);
+            move || {
+                runs.fetch_add(1, Ordering::SeqCst);
+                probe()
+            }
+        })
+        .build()
+        .unwrap();
+    assert_eq!(health.check(Kind::Startup).await.status(), Status::Pass);
+    assert!(health.is_started());
+    up.store(false, Ordering::SeqCst);
+    for _ in 0..3 {
+        let one = health.check_probe(Kind::Startup, "warmup").await.unwrap();
+        assert_eq!(one.status(), Status::Pass, "the latched pass is served");
+        let all = health.check(Kind::Startup).await;
+        assert_eq!(all.status(), Status::Pass);
+        assert_eq!(all.check("warmup").unwrap().status(), Status::Pass);
+        assert_eq!(health.check_all().await.status(), Status::Pass);
+    }
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        1,
+        "it ran once, then never again"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_startup_probe_latches_on_its_own_first_pass() {
+    let (fast_runs, slow_runs) = (counter(), counter());
+    let (slow_up, slow) = switch(false);
+    let health = builder()
+        .startup(
+            "fast",
+            ProbeOptions::new(),
+            counting(&fast_runs, MS, Status::Pass),
+        )
+        .startup("slow", ProbeOptions::new(), {
+            let runs = Arc::clone(&slow_runs);
+            move || {
+                runs.fetch_add(1, Ordering::SeqCst);
+                slow()
+            }
+        })
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        let report = health.check(Kind::Readiness).await;
+        assert_eq!(report.gate(), Some(&healthz_core::Gate::Starting));
+        assert_eq!(report.check("fast").unwrap().status(), Status::Pass);
+        assert_eq!(report.check("slow").unwrap().status(), Status::Fail);
+    }
+    assert_eq!(
+        fast_runs.load(Ordering::SeqCst),
+        1,
+        "a pass is latched at once"
+    );
+    assert_eq!(slow_runs.load(Ordering::SeqCst), 3);
+    // Passing through the per-probe path completes startup too.
+    slow_up.store(true, Ordering::SeqCst);
+    let one = health.check_probe(Kind::Startup, "slow").await.unwrap();
+    assert_eq!(one.status(), Status::Pass);
+    assert!(health.is_started());
+    assert_eq!(health.check(Kind::Readiness).await.gate(), None);
+}
+
+#[tokio::test]
+async fn per_probe_paths_report_the_probe_itself_while_gates_are_closed() {
+    let (up, warmup) = switch(false);
+    let health = builder()
+        .startup("warmup", ProbeOptions::new(), warmup)
+        .readiness("db", ProbeOptions::new(), || async {})
+        .build()
+        .unwrap();
+    let gated = health.check(Kind::Readiness).await;
+    assert_eq!(gated.gate(), Some(&healthz_core::Gate::Starting));
+    let db = health.check_probe(Kind::Readiness, "db").await.unwrap();
+    assert_eq!((db.status(), db.gate()), (Status::Pass, None));
+    up.store(true, Ordering::SeqCst);
+    assert_eq!(health.check(Kind::Readiness).await.status(), Status::Pass);
+    health.drain();
+    let drained = health.check(Kind::Readiness).await;
+    assert_eq!(drained.gate(), Some(&healthz_core::Gate::Draining));
+    assert!(drained.checks().is_empty(), "no probe runs while draining");
+    let db = health.check_probe(Kind::Readiness, "db").await.unwrap();
+    assert_eq!(db.status(), Status::Pass, "the dependency itself is fine");
+}
+
 #[tokio::test]
 async fn drain_fails_readiness_at_once_and_keeps_liveness() {
     let health = builder()

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use healthz_actix::{Check, Health, HealthBuilder, Kind, ProbeDef, liveness, readiness, startup};
+use healthz_actix::{Check, Health, HealthBuilder, Kind, ProbeInfo, liveness, readiness, startup};
 
 /// Probe state.
 #[derive(Debug)]
@@ -74,7 +74,7 @@ mod clash {
 }
 
 fn only(module: &'static str) -> HealthBuilder {
-    Health::builder().filter_registered(move |def: &ProbeDef| {
+    Health::builder().filter_registered(move |def: &ProbeInfo<'_>| {
         def.location
             .function
             .strip_prefix(module)

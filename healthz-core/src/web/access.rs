@@ -8,8 +8,8 @@ use ipnet::IpNet;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::{Headers, printable};
 use super::forwarded::{self, ProxyHeader};
+use super::{Headers, printable};
 use crate::Detail;
 
 /// Who may call the health endpoints, and who sees details: an optional CIDR allowlist, an
@@ -600,7 +600,11 @@ mod tests {
     fn tokens_are_validated_and_hidden() {
         assert!(Token::new("YWJj+/==").is_ok());
         for bad in ["", "==", "a b", "tok\n", "tök"] {
-            assert_eq!(Token::new(bad).err(), Some(AccessError::InvalidToken), "{bad:?}");
+            assert_eq!(
+                Token::new(bad).err(),
+                Some(AccessError::InvalidToken),
+                "{bad:?}"
+            );
         }
         let policy = AccessPolicy::new().token("hunter2").unwrap();
         assert!(!format!("{policy:?}").contains("hunter2"));

@@ -113,7 +113,11 @@ mod tests {
         assert_eq!(Query::parse("exclude="), Err(QueryError::EmptyExclude));
         let many = vec!["exclude=x"; MAX_EXCLUDES + 1].join("&");
         assert_eq!(Query::parse(&many), Err(QueryError::TooManyExcludes));
-        assert!(QueryError::TooManyExcludes.to_string().contains("at most 64"));
+        assert!(
+            QueryError::TooManyExcludes
+                .to_string()
+                .contains("at most 64")
+        );
         assert_eq!(printable("a\u{0}b"), "a\\0b");
         assert_eq!(printable(&"x".repeat(100)).chars().count(), 65);
         let controls = printable(&"\u{1}".repeat(100));

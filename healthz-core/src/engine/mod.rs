@@ -1,0 +1,106 @@
+//! The engine: each probe's latest result and how it is refreshed. One rule per file:
+//!
+//! | file | rule |
+//! |---|---|
+//! | [`slot`] | one probe's state, and the read that decides between serving and running |
+//! | [`freshness`] | how a stored result ages (`cache`, `interval`, `max_stale`) |
+//! | [`flight`] | concurrent callers share one run |
+//! | [`execute`] | one call under its timeout, panics caught, blocking probes on their pool |
+//! | [`thresholds`] | `failure_threshold` and `success_threshold` |
+//! | [`gate`] | starting and draining |
+//! | [`poller`] | background refresh of `interval` probes |
+
+pub(crate) mod execute;
+pub(crate) mod flight;
+pub(crate) mod freshness;
+pub(crate) mod gate;
+pub(crate) mod poller;
+pub(crate) mod slot;
+pub(crate) mod thresholds;
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use tokio::time::Instant;
+
+use crate::observe::{Outcome, RunEvent, StatusChange};
+use crate::{Kind, Observer, StateMap, Status};
+
+pub(crate) use freshness::Freshness;
+pub(crate) use slot::{Read, Slot};
+
+/// What one run (or a synthetic result, such as "pending") produced.
+#[derive(Debug)]
+pub(crate) struct Snapshot {
+    /// Unique per snapshot: a rendered report is reusable while its snapshots' ids are current.
+    pub(crate) id: u64,
+    /// The status reported for the probe, after thresholds.
+    pub(crate) status: Status,
+    /// The output, credentials redacted.
+    pub(crate) output: Option<Box<str>>,
+    pub(crate) observed: Option<(f64, Cow<'static, str>)>,
+    /// Wall-clock time the run finished, for `time`.
+    pub(crate) time: SystemTime,
+    pub(crate) duration: Duration,
+    /// `None` for synthetic results that no run produced.
+    pub(crate) outcome: Option<Outcome>,
+    /// How it ages, from the monotonic time it was made.
+    pub(crate) freshness: Freshness,
+}
+
+/// The source of [`Snapshot::id`].
+static NEXT_SNAPSHOT: AtomicU64 = AtomicU64::new(0);
+
+pub(crate) fn next_id() -> u64 {
+    NEXT_SNAPSHOT.fetch_add(1, Ordering::Relaxed)
+}
+
+impl Snapshot {
+    /// A result no run produced: never fresh, so it is never reused.
+    pub(crate) fn synthetic(status: Status, output: String) -> Self {
+        Snapshot {
+            id: next_id(),
+            status,
+            output: Some(output.into_boxed_str()),
+            observed: None,
+            time: SystemTime::now(),
+            duration: Duration::ZERO,
+            outcome: None,
+            freshness: Freshness::never(Instant::now()),
+        }
+    }
+}
+
+/// Everything a run needs besides its slot: the state its probe reads, and who hears of it.
+pub(crate) struct RunCtx {
+    pub(crate) state: Arc<StateMap>,
+    pub(crate) observers: Vec<Arc<dyn Observer>>,
+}
+
+impl RunCtx {
+    pub(crate) fn notify_run(&self, event: &RunEvent<'_>) {
+        for observer in &self.observers {
+            observer.on_run(event);
+        }
+    }
+
+    pub(crate) fn notify_change(&self, change: &StatusChange<'_>) {
+        for observer in &self.observers {
+            observer.on_change(change);
+        }
+    }
+
+    pub(crate) fn notify_cache_hit(&self, kind: Kind, name: &str) {
+        for observer in &self.observers {
+            observer.on_cache_hit(kind, name);
+        }
+    }
+
+    pub(crate) fn notify_aggregate(&self, kind: Kind, status: Status) {
+        for observer in &self.observers {
+            observer.on_aggregate(kind, status);
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! One probe's run-time state: its latest result, the run in flight, its thresholds, and for a
+//! startup probe its latched pass.
+//!
+//! Reads are lock-free (`ArcSwapOption::load`). A read that needs a fresh result joins the run in
+//! flight or starts one ([`flight`](super::flight)).
+
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use arc_swap::ArcSwapOption;
+use futures_util::FutureExt as _;
+use tokio::time::Instant;
+use tracing::Instrument as _;
+
+use super::flight::{Flight, Running};
+use super::freshness::{Age, Freshness};
+use super::thresholds::{History, Transition};
+use super::{RunCtx, Snapshot, execute, next_id};
+use crate::observe::{RunEvent, StatusChange};
+use crate::probe::{ProbeMeta, Runner};
+use crate::{Kind, Status, redact};
+
+/// The outcome of a lock-free read.
+pub(crate) enum Read {
+    /// A result that can be served as is.
+    Ready(Arc<Snapshot>),
+    /// Serve this, and refresh in the background (stale-while-revalidate inside `max_stale`).
+    Revalidate(Arc<Snapshot>),
+    /// No servable result: join or start a run and wait for it.
+    Run,
+}
+
+pub(crate) struct Slot {
+    pub(crate) probe: Arc<ProbeMeta>,
+    runner: Runner,
+    latest: ArcSwapOption<Snapshot>,
+    flight: Arc<Flight>,
+    history: Mutex<History>,
+    /// For blocking probes: a call is still running on the blocking pool.
+    busy: Arc<AtomicBool>,
+    /// For startup probes: the first passing result, served from then on (the probe never runs
+    /// again).
+    latched: OnceLock<Arc<Snapshot>>,
+}
+
+impl std::fmt::Debug for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Slot")
+            .field("probe", &self.probe)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Slot {
+    pub(crate) fn new(probe: ProbeMeta, runner: Runner) -> Self {
+        Slot {
+            probe: Arc::new(probe),
+            runner,
+            latest: ArcSwapOption::empty(),
+            flight: Arc::default(),
+            history: Mutex::default(),
+            busy: Arc::default(),
+            latched: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn kind(&self) -> Kind {
+        self.probe.kind
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.probe.name
+    }
+
+    pub(crate) fn is_polled(&self) -> bool {
+        self.probe.options.interval_duration().is_some()
+    }
+
+    /// Reads without running anything.
+    pub(crate) fn read(&self, now: Instant) -> Read {
+        let latest = self.latest.load();
+        let Some(snapshot) = latest.as_ref() else {
+            return if self.is_polled() {
+                Read::Ready(Arc::new(self.pending()))
+            } else {
+                Read::Run
+            };
+        };
+        match snapshot.freshness.age(now) {
+            Age::Fresh => Read::Ready(Arc::clone(snapshot)),
+            Age::Revalidate => Read::Revalidate(Arc::clone(snapshot)),
+            Age::Stale { age, max } => Read::Ready(Arc::new(stale(age, max))),
+            Age::Expired => Read::Run,
+        }
+    }
+
+    /// The id of the latest result when a read would serve it unchanged and without a run.
+    pub(crate) fn fresh_id(&self, now: Instant) -> Option<u64> {
+        let latest = self.latest.load();
+        let snapshot = latest.as_ref()?;
+        snapshot.freshness.is_fresh(now).then_some(snapshot.id)
+    }
+
+    /// A startup probe's latched pass, once it has passed.
+    pub(crate) fn latched(&self) -> Option<&Arc<Snapshot>> {
+        self.latched.get()
+    }
+
+    /// Latches a startup probe's result if it passed. `true` when it is latched now.
+    pub(crate) fn latch(&self, snapshot: &Arc<Snapshot>) -> bool {
+        snapshot.status.is_healthy() && {
+            let _ = self.latched.set(Arc::clone(snapshot));
+            true
+        }
+    }
+
+    fn pending(&self) -> Snapshot {
+        let status = if self.kind() == Kind::Liveness {
+            Status::Warn
+        } else {
+            Status::Fail
+        };
+        Snapshot::synthetic(
+            status,
+            "pending: the first background run has not finished".into(),
+        )
+    }
+
+    /// Joins the run in flight, or starts one that stores its result. The returned future
+    /// resolves to the run's result; dropping it does not cancel the run.
+    pub(crate) fn run(self: &Arc<Self>, ctx: &Arc<RunCtx>) -> Running {
+        self.flight.run(|| {
+            let (slot, ctx) = (Arc::clone(self), Arc::clone(ctx));
+            async move {
+                let snapshot = slot.execute(&ctx).await;
+                slot.latest.store(Some(Arc::clone(&snapshot)));
+                snapshot
+            }
+            .boxed()
+        })
+    }
+
+    /// Runs the probe once, under its timeout and panic guard, applies the thresholds and tells the
+    /// observers. Does not store the result.
+    async fn execute(&self, ctx: &RunCtx) -> Arc<Snapshot> {
+        let span = tracing::info_span!("healthz.probe", kind = %self.kind(), probe = %self.name());
+        let started = Instant::now();
+        let timeout = self.probe.options.timeout_duration();
+        let (outcome, check) = execute::call(&self.runner, &ctx.state, timeout, &self.busy)
+            .instrument(span.clone())
+            .await;
+        let duration = started.elapsed();
+        let (raw_status, output, observed) = check.into_parts();
+        let output = output.map(|o| redact(&o).into_owned());
+        let (status, output, change) = self
+            .history
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .apply(&self.probe.options, raw_status, output);
+        let snapshot = Arc::new(Snapshot {
+            id: next_id(),
+            status,
+            output: output.map(String::into_boxed_str),
+            observed,
+            time: SystemTime::now(),
+            duration,
+            outcome: Some(outcome),
+            freshness: Freshness::of(&self.probe.options, Instant::now()),
+        });
+        let _entered = span.enter();
+        tracing::debug!(outcome = %outcome, status = %status, duration_ms = duration.as_secs_f64() * 1e3, "probe run finished");
+        ctx.notify_run(&RunEvent {
+            kind: self.kind(),
+            name: self.name(),
+            outcome,
+            duration,
+            status,
+        });
+        if let Some(Transition { from }) = change {
+            self.report_change(ctx, from, &snapshot);
+        }
+        snapshot
+    }
+
+    fn report_change(&self, ctx: &RunCtx, from: Option<Status>, snapshot: &Snapshot) {
+        let output = snapshot.output.as_deref();
+        let to = snapshot.status;
+        let from_str = from.map_or("none", Status::as_str);
+        match to {
+            Status::Fail | Status::Warn => {
+                tracing::warn!(from = from_str, to = %to, output, "probe status changed");
+            }
+            Status::Pass => tracing::info!(from = from_str, to = %to, "probe status changed"),
+        }
+        ctx.notify_change(&StatusChange {
+            kind: self.kind(),
+            name: self.name(),
+            from,
+            to,
+            output,
+        });
+    }
+}
+
+fn stale(age: Duration, max: Duration) -> Snapshot {
+    let whole = |d: Duration| humantime::format_duration(Duration::from_secs(d.as_secs()));
+    Snapshot::synthetic(
+        Status::Fail,
+        format!(
+            "stale: the latest result is {} old, more than max_stale ({}); is the background poller running?",
+            whole(age),
+            humantime::format_duration(max)
+        ),
+    )
+}

@@ -1,0 +1,420 @@
+//! Reports: the result of evaluating one kind (or everything), and its two wire forms,
+//! `application/health+json` and the Kubernetes `?verbose` text.
+
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+mod json;
+mod text;
+
+use crate::engine::Snapshot;
+use crate::observe::Outcome;
+use crate::probe::{ProbeInfo, ProbeMeta};
+use crate::{Gate, Kind, Status};
+
+/// The longest output served per check; longer ones are cut at a character boundary and marked.
+pub const MAX_OUTPUT_BYTES: usize = 512;
+
+/// The largest body [`Report::to_json`] and [`Report::to_text`] produce.
+///
+/// The kubelet reads at most 10 KiB of a probe's response, so bodies stay well under that: when
+/// the outputs cut at [`MAX_OUTPUT_BYTES`] are still too long together, they are cut shorter
+/// (down to 32 bytes), and when even that is too long, checks are left out (passing ones first)
+/// and a note says how many.
+pub const MAX_BODY_BYTES: usize = 8 * 1024;
+
+/// The shortest cut of an output when a body must shrink.
+pub(crate) const MIN_OUTPUT_BYTES: usize = 32;
+
+/// The longest list of unmatched `exclude` names in a note.
+const MAX_UNMATCHED_BYTES: usize = 1024;
+
+/// What a report covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// The probes of one kind (`/livez`, `/readyz`, `/startupz`).
+    Kind(Kind),
+    /// Every probe (`/healthz`).
+    All,
+}
+
+impl Scope {
+    /// `livez`, `readyz`, `startupz` or `healthz`: the word Kubernetes puts in `readyz check passed`.
+    pub const fn endpoint(self) -> &'static str {
+        match self {
+            Scope::Kind(kind) => kind.endpoint(),
+            Scope::All => "healthz",
+        }
+    }
+}
+
+/// How much of a report a caller may see.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Detail {
+    /// Statuses, names and times only: no `output`, no observed values, no service metadata.
+    /// What an unauthenticated prober gets.
+    #[default]
+    Minimal,
+    /// Everything.
+    Full,
+}
+
+/// Service metadata carried in every full report (`version`, `serviceId`, `description`).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Meta {
+    pub(crate) version: Option<Cow<'static, str>>,
+    pub(crate) service_id: Option<Cow<'static, str>>,
+    pub(crate) description: Option<Cow<'static, str>>,
+}
+
+/// The result of one probe within a [`Report`]. Cheap to clone.
+#[derive(Clone)]
+pub struct CheckResult {
+    probe: Arc<ProbeMeta>,
+    snapshot: Arc<Snapshot>,
+}
+
+impl CheckResult {
+    pub(crate) fn new(probe: Arc<ProbeMeta>, snapshot: Arc<Snapshot>) -> Self {
+        CheckResult { probe, snapshot }
+    }
+
+    pub(crate) fn snapshot(&self) -> &Arc<Snapshot> {
+        &self.snapshot
+    }
+
+    /// The probe's name.
+    pub fn name(&self) -> &str {
+        &self.probe.name
+    }
+
+    /// The probe's kind.
+    pub fn kind(&self) -> Kind {
+        self.probe.kind
+    }
+
+    /// The probe's status, after thresholds. A non-critical probe can fail without failing the
+    /// report: see [`critical`](Self::critical).
+    pub fn status(&self) -> Status {
+        self.snapshot.status
+    }
+
+    /// Whether the probe is critical.
+    pub fn critical(&self) -> bool {
+        self.probe.options.is_critical()
+    }
+
+    /// What this probe contributes to the report's status: its own, except that a failing
+    /// non-critical probe contributes `warn`.
+    pub fn contribution(&self) -> Status {
+        match self.status() {
+            Status::Fail if !self.critical() => Status::Warn,
+            status => status,
+        }
+    }
+
+    /// The output (reason for warn and fail), credentials redacted.
+    pub fn output(&self) -> Option<&str> {
+        self.snapshot.output.as_deref()
+    }
+
+    /// The observed value the probe attached, or its run time in milliseconds.
+    pub fn observed_value(&self) -> f64 {
+        match &self.snapshot.observed {
+            Some((value, _)) => *value,
+            None => millis(self.snapshot.duration),
+        }
+    }
+
+    /// The unit of [`observed_value`](Self::observed_value).
+    pub fn observed_unit(&self) -> &str {
+        match &self.snapshot.observed {
+            Some((_, unit)) => unit,
+            None => "ms",
+        }
+    }
+
+    /// When the result was produced.
+    pub fn time(&self) -> SystemTime {
+        self.snapshot.time
+    }
+
+    /// How long the run took (zero for results no run produced, such as `pending`).
+    pub fn duration(&self) -> Duration {
+        self.snapshot.duration
+    }
+
+    /// How the run ended, or `None` for results no run produced (`pending`, `stale`).
+    pub fn outcome(&self) -> Option<Outcome> {
+        self.snapshot.outcome
+    }
+
+    /// The probe's tags.
+    pub fn tags(&self) -> &'static [&'static str] {
+        self.probe.options.tag_list()
+    }
+
+    /// The probe: its kind, name, options and where it was defined.
+    pub fn probe(&self) -> ProbeInfo<'_> {
+        self.probe.info()
+    }
+}
+
+impl fmt::Debug for CheckResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CheckResult")
+            .field("name", &self.name())
+            .field("kind", &self.kind())
+            .field("status", &self.status())
+            .field("output", &self.output())
+            .finish_non_exhaustive()
+    }
+}
+
+fn millis(d: Duration) -> f64 {
+    // Microsecond precision is plenty and keeps the JSON short.
+    let micros = u32::try_from(d.as_micros()).unwrap_or(u32::MAX);
+    f64::from(micros) / 1000.0
+}
+
+/// The result of evaluating one kind of probe, or all of them.
+///
+/// Serializes (with serde, or [`to_json`](Report::to_json)) to the `application/health+json`
+/// shape of the IETF draft "Health Check Response Format for HTTP APIs", and renders the
+/// Kubernetes `?verbose` text with [`to_text`](Report::to_text).
+#[derive(Clone)]
+pub struct Report {
+    scope: Scope,
+    status: Status,
+    gate: Option<Gate>,
+    checks: Vec<CheckResult>,
+    meta: Arc<Meta>,
+    /// The probes left out with `exclude`, sorted by kind, then name.
+    excluded: Vec<Arc<ProbeMeta>>,
+    /// The `exclude` names no probe of the scope has, sorted, without duplicates.
+    unmatched: Vec<Box<str>>,
+}
+
+impl Report {
+    pub(crate) fn new(
+        scope: Scope,
+        status: Status,
+        gate: Option<Gate>,
+        checks: Vec<CheckResult>,
+        meta: Arc<Meta>,
+    ) -> Self {
+        Report {
+            scope,
+            status,
+            gate,
+            checks,
+            meta,
+            excluded: Vec::new(),
+            unmatched: Vec::new(),
+        }
+    }
+
+    /// Records what `exclude` left out (`excluded`) and the names it gave that matched nothing.
+    pub(crate) fn excluding(
+        mut self,
+        excluded: Vec<Arc<ProbeMeta>>,
+        unmatched: Vec<Box<str>>,
+    ) -> Self {
+        self.excluded = excluded;
+        self.unmatched = unmatched;
+        self
+    }
+
+    /// The aggregate status: the worst [contribution](CheckResult::contribution) of any check, or
+    /// `fail` while starting or draining.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    pub(crate) fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    /// What the report covers.
+    pub fn scope(&self) -> Scope {
+        self.scope
+    }
+
+    /// Why the whole report failed regardless of its checks, if it did: starting or draining.
+    pub fn gate(&self) -> Option<&Gate> {
+        self.gate.as_ref()
+    }
+
+    /// The top-level output: the [`gate`](Self::gate)'s (`draining`, or `starting: ...` while the
+    /// startup probes have not all passed).
+    pub fn output(&self) -> Option<&str> {
+        self.gate.as_ref().map(Gate::output)
+    }
+
+    /// The checks, sorted by kind, then name.
+    pub fn checks(&self) -> &[CheckResult] {
+        &self.checks
+    }
+
+    /// The check with this name, if the report has one.
+    pub fn check(&self, name: &str) -> Option<&CheckResult> {
+        self.checks.iter().find(|c| c.name() == name)
+    }
+
+    /// The probes that `exclude` left out (they did not run), as kind and name, sorted like
+    /// [`checks`](Self::checks). Empty when the report failed before running its probes
+    /// (draining, or starting).
+    pub fn excluded(&self) -> impl ExactSizeIterator<Item = (Kind, &str)> + '_ {
+        self.excluded.iter().map(|probe| (probe.kind, &*probe.name))
+    }
+
+    /// The `exclude` names that match no probe in the report's scope, sorted and without
+    /// duplicates. [`to_text`](Self::to_text) warns about them as the Kubernetes API server does,
+    /// and [`to_json`](Self::to_json) in `notes`.
+    pub fn unmatched_excludes(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.unmatched.iter().map(|name| &**name)
+    }
+
+    /// `some health checks cannot be excluded: no matches for "a","b"`, at most about 1 KiB.
+    pub(super) fn unmatched_note(&self) -> Option<String> {
+        if self.unmatched.is_empty() {
+            return None;
+        }
+        let mut note = String::from("some health checks cannot be excluded: no matches for ");
+        for (i, name) in self.unmatched.iter().enumerate() {
+            if i > 0 {
+                note.push(',');
+            }
+            let _ = write!(note, "{name:?}");
+            if note.len() > MAX_UNMATCHED_BYTES {
+                let mut end = MAX_UNMATCHED_BYTES;
+                while !note.is_char_boundary(end) {
+                    end -= 1;
+                }
+                note.truncate(end);
+                let _ = write!(note, "… ({} names)", self.unmatched.len());
+                break;
+            }
+        }
+        Some(note)
+    }
+}
+
+impl fmt::Debug for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Report")
+            .field("scope", &self.scope)
+            .field("status", &self.status)
+            .field("gate", &self.gate)
+            .field("checks", &self.checks)
+            .field("excluded", &self.excluded().collect::<Vec<_>>())
+            .field("unmatched_excludes", &self.unmatched)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Serializes with full detail, every check and outputs cut at [`MAX_OUTPUT_BYTES`], but no
+/// [`MAX_BODY_BYTES`] cap: for embedding in larger documents. Use [`Report::to_json`] for bodies.
+impl serde::Serialize for Report {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let checks: Vec<&CheckResult> = self.checks.iter().collect();
+        let notes: Vec<String> = self.unmatched_note().into_iter().collect();
+        json::Json {
+            report: self,
+            checks: &checks,
+            detail: Detail::Full,
+            output_limit: MAX_OUTPUT_BYTES,
+            notes: &notes,
+        }
+        .serialize(serializer)
+    }
+}
+
+/// Cuts `text` to `limit` bytes at a character boundary, marking the cut.
+pub(crate) fn truncate(text: &str, limit: usize) -> Cow<'_, str> {
+    if text.len() <= limit {
+        return Cow::Borrowed(text);
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    Cow::Owned(format!(
+        "{}… [truncated {} bytes]",
+        &text[..end],
+        text.len() - end
+    ))
+}
+
+/// The per-output limits to try, longest first: [`MAX_OUTPUT_BYTES`], halved down to
+/// [`MIN_OUTPUT_BYTES`].
+fn output_limits() -> impl Iterator<Item = usize> {
+    std::iter::successors(Some(MAX_OUTPUT_BYTES), |&n| {
+        (n / 2 >= MIN_OUTPUT_BYTES).then_some(n / 2)
+    })
+}
+
+/// How telling an entry is, for choosing what to leave out of a body that must shrink: failures
+/// most, then warnings, then passes, then excluded probes (`None`).
+fn rank(status: Option<Status>) -> u8 {
+    match status {
+        Some(Status::Fail) => 3,
+        Some(Status::Warn) => 2,
+        Some(Status::Pass) => 1,
+        None => 0,
+    }
+}
+
+/// Entry indices in the order to keep them: most telling first, earlier first among equals.
+fn keep_order(ranks: impl Iterator<Item = u8>) -> Vec<usize> {
+    let mut order: Vec<(usize, u8)> = ranks.enumerate().collect();
+    order.sort_by_key(|&(i, rank)| (std::cmp::Reverse(rank), i));
+    order.into_iter().map(|(i, _)| i).collect()
+}
+
+/// The first `k` entries of `order`, back in report order.
+fn kept<'a>(all: &[&'a CheckResult], order: &[usize], k: usize) -> Vec<&'a CheckResult> {
+    let mut keep = order[..k].to_vec();
+    keep.sort_unstable();
+    keep.into_iter().map(|i| all[i]).collect()
+}
+
+fn omitted_note(omitted: usize, total: usize) -> String {
+    format!("{omitted} of {total} checks not shown: bodies are limited to {MAX_BODY_BYTES} bytes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncation_marks_the_cut_at_a_char_boundary() {
+        assert_eq!(truncate("short", MAX_OUTPUT_BYTES), "short");
+        let long = "é".repeat(MAX_OUTPUT_BYTES);
+        let cut = truncate(&long, MAX_OUTPUT_BYTES);
+        assert!(cut.len() < MAX_OUTPUT_BYTES + 40);
+        assert!(cut.ends_with(&format!(
+            "… [truncated {} bytes]",
+            long.len() - MAX_OUTPUT_BYTES
+        )));
+    }
+
+    #[test]
+    fn output_limits_halve_down_to_the_minimum() {
+        assert_eq!(output_limits().collect::<Vec<_>>(), [512, 256, 128, 64, 32]);
+    }
+
+    #[test]
+    fn keep_order_puts_failures_first_and_keeps_report_order_among_equals() {
+        let ranks = [1, 3, 0, 2, 3, 1];
+        assert_eq!(keep_order(ranks.into_iter()), [1, 4, 3, 0, 5, 2]);
+    }
+
+    #[test]
+    fn millis_have_microsecond_precision() {
+        assert!((millis(Duration::from_micros(2501)) - 2.501).abs() < f64::EPSILON);
+        assert!((millis(Duration::from_secs(u64::MAX)) - f64::from(u32::MAX) / 1000.0).abs() < 1.0);
+    }
+}

@@ -1,0 +1,599 @@
+//! The framework-free HTTP layer (feature `web`): everything between "a request arrived" and
+//! "a response leaves", written against no web framework.
+//!
+//! An adapter (`healthz-actix`, `healthz-axum`) mounts the [`Route`]s of an [`Endpoints`], and for
+//! each request hands over the route's [`Target`], the `{name}` path segment if the route has one,
+//! and a [`Request`]: peer address, method, query string and headers. [`Endpoints::answer`]
+//! decides everything else, in this order, and returns a [`Response`]:
+//!
+//! 1. **Access** ([`AccessPolicy`]): who the client is (forwarded headers only from trusted
+//!    proxies), whether it may call (403, 401), and whether it sees details. First, for every
+//!    method, so a refused caller learns nothing else.
+//! 2. **Method**: `GET` and `HEAD`; anything else is 405 with `Allow: GET, HEAD`.
+//! 3. **Query** (`?verbose`, `?exclude=`): a malformed one is 400 with the reason.
+//! 4. **Form**: `?verbose` or `Accept: text/plain` selects the Kubernetes text, otherwise
+//!    `application/health+json`.
+//! 5. **Evaluation** through the engine (cache, single flight, gates), and the status code:
+//!    `pass` 200, `warn` 200 (or [`Endpoints::warn_status`]), `fail` 503; an unknown probe 404.
+//!
+//! Every answer carries `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`, and
+//! every error a one-line `text/plain` reason. Nothing here panics on any input.
+//!
+//! ```
+//! use healthz_core::web::{Endpoints, Request};
+//! use healthz_core::{Health, ProbeOptions};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), healthz_core::BuildError> {
+//! let health = Health::builder()
+//!     .without_registered()
+//!     .readiness("db", ProbeOptions::new(), || async { Err::<(), _>("refused") })
+//!     .build()?;
+//! let endpoints = Endpoints::new(health);
+//! let readyz = endpoints.routes().find(|r| r.path() == "/readyz").unwrap();
+//!
+//! let headers = http::HeaderMap::new();
+//! let request = Request::new("GET", &headers).query("verbose").peer([127, 0, 0, 1].into());
+//! let response = endpoints.answer(readyz.target(), None, &request).await;
+//! assert_eq!(response.status(), 503);
+//! assert_eq!(&response.body()[..], b"[-]db failed: refused\nreadyz check failed\n");
+//! # Ok(()) }
+//! ```
+
+mod access;
+mod forwarded;
+mod query;
+
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+pub use access::{AccessError, AccessPolicy, Denial};
+pub use forwarded::ProxyHeader;
+/// `http`'s status code, as [`Endpoints::warn_status`] takes it.
+#[doc(no_inline)]
+pub use http::StatusCode;
+use query::Query;
+pub use query::{MAX_EXCLUDES, QueryError};
+
+use crate::{Format, Health, Kind, Scope, Status};
+
+/// The media type of JSON health reports (IETF draft "Health Check Response Format for HTTP APIs").
+pub const HEALTH_JSON: &str = "application/health+json";
+
+/// The media type of the Kubernetes `?verbose` text and of every error.
+pub const TEXT: &str = "text/plain; charset=utf-8";
+
+/// The request headers, whatever the framework's header map: every value of a header, by name.
+///
+/// Implemented for `http::HeaderMap` (axum, hyper, tonic); an adapter for another framework wraps
+/// its own map.
+pub trait Headers {
+    /// Every value of the header `name` (lower case), in order.
+    fn values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]>
+    where
+        Self: 'a;
+}
+
+impl Headers for http::HeaderMap {
+    fn values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]>
+    where
+        Self: 'a,
+    {
+        self.get_all(name).iter().map(http::HeaderValue::as_bytes)
+    }
+}
+
+/// What [`Endpoints::answer`] needs of a request.
+pub struct Request<'a, H: ?Sized> {
+    method: &'a str,
+    query: &'a str,
+    headers: &'a H,
+    peer: Option<IpAddr>,
+}
+
+impl<H: ?Sized> fmt::Debug for Request<'_, H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("query", &self.query)
+            .field("peer", &self.peer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, H: Headers + ?Sized> Request<'a, H> {
+    /// A request with this method (`GET`) and headers, no query string, and no known peer: a
+    /// client whose address is unknown is never taken for loopback.
+    pub fn new(method: &'a str, headers: &'a H) -> Self {
+        Request {
+            method,
+            query: "",
+            headers,
+            peer: None,
+        }
+    }
+
+    /// The query string, without the `?`.
+    #[must_use]
+    pub fn query(mut self, query: &'a str) -> Self {
+        self.query = query;
+        self
+    }
+
+    /// The address of the connection's peer (not of a forwarded header).
+    #[must_use]
+    pub fn peer(mut self, peer: IpAddr) -> Self {
+        self.peer = Some(peer);
+        self
+    }
+}
+
+/// An answer: status, headers and body. Adapters copy it into their framework's response.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Response {
+    status: StatusCode,
+    content_type: &'static str,
+    extra: Option<(&'static str, &'static str)>,
+    body: Bytes,
+}
+
+/// The headers every answer carries besides its `Content-Type`: never cached, never sniffed
+/// (bodies may echo what the caller sent).
+const ALWAYS: [(&str, &str); 2] = [
+    ("cache-control", "no-store"),
+    ("x-content-type-options", "nosniff"),
+];
+
+impl Response {
+    fn new(status: StatusCode, content_type: &'static str, body: Bytes) -> Self {
+        Response {
+            status,
+            content_type,
+            extra: None,
+            body,
+        }
+    }
+
+    /// A one-line `text/plain` error.
+    fn error(status: StatusCode, message: impl fmt::Display) -> Self {
+        Response::new(status, TEXT, Bytes::from(format!("{message}\n")))
+    }
+
+    fn with(mut self, name: &'static str, value: &'static str) -> Self {
+        self.extra = Some((name, value));
+        self
+    }
+
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.status.as_u16()
+    }
+
+    /// The status code, as `http`'s type.
+    pub fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Every header, as lower-case names and values: `content-type`, `cache-control`,
+    /// `x-content-type-options`, and `allow` or `www-authenticate` where they apply.
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
+        std::iter::once(("content-type", self.content_type))
+            .chain(ALWAYS)
+            .chain(self.extra)
+    }
+
+    /// The `Content-Type`.
+    pub fn content_type(&self) -> &'static str {
+        self.content_type
+    }
+
+    /// The body.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The body, by value.
+    pub fn into_body(self) -> Bytes {
+        self.body
+    }
+}
+
+/// One of the four endpoints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    /// `/livez`: liveness probes.
+    Livez,
+    /// `/readyz`: readiness probes; fails while starting or draining.
+    Readyz,
+    /// `/startupz`: startup probes, latched once they have all passed.
+    Startupz,
+    /// `/healthz`: everything together.
+    Healthz,
+}
+
+impl Endpoint {
+    /// All four, in mounting order.
+    pub const ALL: [Endpoint; 4] = [
+        Endpoint::Livez,
+        Endpoint::Readyz,
+        Endpoint::Startupz,
+        Endpoint::Healthz,
+    ];
+
+    /// What the endpoint reports.
+    pub const fn scope(self) -> Scope {
+        match self {
+            Endpoint::Livez => Scope::Kind(Kind::Liveness),
+            Endpoint::Readyz => Scope::Kind(Kind::Readiness),
+            Endpoint::Startupz => Scope::Kind(Kind::Startup),
+            Endpoint::Healthz => Scope::All,
+        }
+    }
+
+    /// The default path: `/livez`, `/readyz`, `/startupz` or `/healthz`.
+    pub const fn default_path(self) -> &'static str {
+        match self {
+            Endpoint::Livez => "/livez",
+            Endpoint::Readyz => "/readyz",
+            Endpoint::Startupz => "/startupz",
+            Endpoint::Healthz => "/healthz",
+        }
+    }
+
+    const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// What a [`Route`] serves. Opaque: adapters hand it back to [`Endpoints::answer`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Target(Endpoint);
+
+impl Target {
+    /// The endpoint it serves.
+    pub fn endpoint(self) -> Endpoint {
+        self.0
+    }
+}
+
+/// A path an adapter mounts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    path: String,
+    target: Target,
+    named: bool,
+}
+
+impl Route {
+    /// The full path, prefix included: `/health/readyz`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// What it serves.
+    pub fn target(&self) -> Target {
+        self.target
+    }
+
+    /// Whether `{path}/{name}` is served too, with the segment passed to
+    /// [`Endpoints::answer`] as the probe's name.
+    pub fn has_name(&self) -> bool {
+        self.named
+    }
+}
+
+/// The health endpoints, for any framework: which paths serve what, the status for `warn`, and
+/// the [`AccessPolicy`]. Adapters wrap it (`healthz_actix::Endpoints`, `healthz_axum::Endpoints`)
+/// with the same builder methods.
+///
+/// | path | serves |
+/// |---|---|
+/// | `GET`/`HEAD /livez` | liveness probes |
+/// | `GET`/`HEAD /readyz` | readiness probes (fails while starting or draining) |
+/// | `GET`/`HEAD /startupz` | startup probes (latched once passed) |
+/// | `GET`/`HEAD /healthz` | everything together |
+/// | `/livez/{name}`, `/readyz/{name}`, `/startupz/{name}` | one probe's own result; unknown name: 404 |
+///
+/// `pass` and `warn` answer 200 (see [`warn_status`](Self::warn_status)), `fail` 503, with
+/// `Content-Type: application/health+json` and `Cache-Control: no-store`; bodies are at most
+/// [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES). `?verbose` (or `Accept: text/plain`) answers the
+/// Kubernetes text form; `?exclude=name` (repeatable) leaves a probe out. Other methods get 405
+/// with `Allow: GET, HEAD`, bad query strings 400, each with a one-line reason.
+///
+/// Details (outputs, observed values, service metadata) are shown only to loopback callers;
+/// others see statuses only. An [`AccessPolicy`] changes who may call and who sees details.
+#[derive(Clone)]
+pub struct Endpoints {
+    shared: Arc<Shared>,
+}
+
+#[derive(Clone)]
+struct Shared {
+    health: Health,
+    prefix: String,
+    paths: [Option<String>; 4],
+    warn_status: StatusCode,
+    access: AccessPolicy,
+}
+
+impl fmt::Debug for Endpoints {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shared = &self.shared;
+        f.debug_struct("Endpoints")
+            .field("prefix", &shared.prefix)
+            .field("paths", &shared.paths)
+            .field("warn_status", &shared.warn_status)
+            .field("access", &shared.access)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Endpoints {
+    /// All four endpoints at their default paths, with the default access policy.
+    pub fn new(health: Health) -> Self {
+        Endpoints {
+            shared: Arc::new(Shared {
+                health,
+                prefix: String::new(),
+                paths: Endpoint::ALL.map(|e| Some(e.default_path().to_owned())),
+                warn_status: StatusCode::OK,
+                access: AccessPolicy::new(),
+            }),
+        }
+    }
+
+    fn edit(mut self, change: impl FnOnce(&mut Shared)) -> Self {
+        change(Arc::make_mut(&mut self.shared));
+        self
+    }
+
+    /// Puts every path under a prefix: `.prefix("/health")` serves `/health/livez`.
+    ///
+    /// # Panics
+    ///
+    /// If `prefix` is not empty and does not start with `/`, or ends with `/`: a programming
+    /// error, caught when the service is set up.
+    #[must_use]
+    pub fn prefix(self, prefix: impl Into<String>) -> Self {
+        let prefix = prefix.into();
+        assert!(
+            prefix.is_empty() || (prefix.starts_with('/') && !prefix.ends_with('/')),
+            "healthz prefix `{prefix}` must start with `/` and not end with one, such as `/health`"
+        );
+        self.edit(|s| s.prefix = prefix)
+    }
+
+    /// Serves an endpoint at another path: `.path(Endpoint::Livez, "/live")`.
+    ///
+    /// # Panics
+    ///
+    /// If `path` does not start with `/` (a programming error).
+    #[must_use]
+    pub fn path(self, endpoint: Endpoint, path: impl Into<String>) -> Self {
+        let path = path.into();
+        assert!(
+            path.starts_with('/'),
+            "healthz path `{path}` must start with `/`"
+        );
+        self.edit(|s| s.paths[endpoint.index()] = Some(path))
+    }
+
+    /// Does not mount an endpoint.
+    #[must_use]
+    pub fn without(self, endpoint: Endpoint) -> Self {
+        self.edit(|s| s.paths[endpoint.index()] = None)
+    }
+
+    /// The HTTP status for a `warn` report (default 200; some load balancers want 207 or 429).
+    #[must_use]
+    pub fn warn_status(self, status: StatusCode) -> Self {
+        self.edit(|s| s.warn_status = status)
+    }
+
+    /// Who may call the endpoints and who sees details (default: everyone may call, loopback
+    /// callers see details). See [`AccessPolicy`].
+    #[must_use]
+    pub fn access(self, policy: AccessPolicy) -> Self {
+        self.edit(|s| s.access = policy)
+    }
+
+    /// The `Health` served.
+    pub fn health(&self) -> &Health {
+        &self.shared.health
+    }
+
+    /// The access policy.
+    pub fn access_policy(&self) -> &AccessPolicy {
+        &self.shared.access
+    }
+
+    /// The paths to mount, each with what it serves.
+    pub fn routes(&self) -> impl Iterator<Item = Route> + '_ {
+        let shared = &self.shared;
+        Endpoint::ALL.into_iter().filter_map(move |endpoint| {
+            let path = shared.paths[endpoint.index()].as_ref()?;
+            Some(Route {
+                path: format!("{}{path}", shared.prefix),
+                target: Target(endpoint),
+                named: endpoint != Endpoint::Healthz,
+            })
+        })
+    }
+
+    /// Answers a request for `target` (and the probe `name` under it, for `{path}/{name}`).
+    pub async fn answer<H: Headers + ?Sized>(
+        &self,
+        target: Target,
+        name: Option<&str>,
+        request: &Request<'_, H>,
+    ) -> Response {
+        // Decided before anything else, so a refused caller learns nothing and runs no probe.
+        let detail = match self.shared.access.check(request.peer, request.headers) {
+            Ok(detail) => detail,
+            Err(denial) => {
+                tracing::debug!(peer = ?request.peer, ?denial, "healthz: request refused");
+                let response = Response::new(
+                    denial.status(),
+                    TEXT,
+                    Bytes::from_static(denial.message().as_bytes()),
+                );
+                return match denial.challenge() {
+                    Some(challenge) => response.with("www-authenticate", challenge),
+                    None => response,
+                };
+            }
+        };
+        if !matches!(request.method, "GET" | "HEAD") {
+            return Response::error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format_args!(
+                    "method {} is not allowed here: use GET or HEAD",
+                    printable(request.method)
+                ),
+            )
+            .with("allow", "GET, HEAD");
+        }
+        let query = match Query::parse(request.query) {
+            Ok(query) => query,
+            Err(error) => return Response::error(StatusCode::BAD_REQUEST, error),
+        };
+        let (format, content_type) = if query.verbose || wants_text(request.headers) {
+            (Format::Text, TEXT)
+        } else {
+            (Format::Json, HEALTH_JSON)
+        };
+        let health = &self.shared.health;
+        let scope = target.0.scope();
+        let (status, body) = match (name, scope) {
+            (Some(name), Scope::Kind(kind)) => match health.check_probe(kind, name).await {
+                Some(report) => (report.status(), report.to_bytes(detail, format)),
+                None => {
+                    return Response::error(
+                        StatusCode::NOT_FOUND,
+                        format_args!("no {kind} probe is named `{}`", printable(name)),
+                    );
+                }
+            },
+            _ if query.exclude.is_empty() => {
+                // The hot path: a body reused while every result it shows is fresh.
+                let rendered = health.render(scope, detail, format).await;
+                (rendered.status(), rendered.into_body())
+            }
+            _ => {
+                let exclude: Vec<&str> = query.exclude.iter().map(|e| &**e).collect();
+                let report = health.evaluate(scope, &exclude).await;
+                (report.status(), report.to_bytes(detail, format))
+            }
+        };
+        let status = match status {
+            Status::Pass => StatusCode::OK,
+            Status::Warn => self.shared.warn_status,
+            Status::Fail => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        Response::new(status, content_type, body)
+    }
+}
+
+/// Whether the caller asked for text with `Accept` (and not for JSON first).
+fn wants_text(headers: &(impl Headers + ?Sized)) -> bool {
+    for value in headers.values("accept") {
+        let Ok(accept) = std::str::from_utf8(value) else {
+            continue;
+        };
+        for range in accept.split(',') {
+            let media = range.split(';').next().unwrap_or("").trim();
+            if media.eq_ignore_ascii_case("text/plain") {
+                return true;
+            }
+            if media.to_ascii_lowercase().contains("json") {
+                return false;
+            }
+        }
+    }
+    false
+}
+
+/// `text` with control characters escaped, cut to 64 characters (escapes included, so the echo
+/// stays short whatever the input), for echoing in an error.
+pub(crate) fn printable(text: &str) -> String {
+    let mut escaped = text.chars().flat_map(char::escape_debug);
+    let mut out: String = escaped.by_ref().take(64).collect();
+    if escaped.next().is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// Not public API: the builder methods of an adapter's `Endpoints`, a newtype over
+/// [`Endpoints`], written once here. Each delegates to the method of the same name.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __endpoints_builder {
+    ($adapter:ident, $status:ty) => {
+        impl $adapter {
+            /// All four endpoints at their default paths, with the default access policy: see
+            #[doc = "[`healthz_core::web::Endpoints`]."]
+            pub fn new(health: $crate::Health) -> Self {
+                $adapter($crate::web::Endpoints::new(health))
+            }
+
+            /// Puts every path under a prefix: `.prefix("/health")` serves `/health/livez`.
+            ///
+            /// # Panics
+            ///
+            /// If `prefix` is not empty and does not start with `/`, or ends with `/`: a
+            /// programming error, caught when the service is set up.
+            #[must_use]
+            pub fn prefix(self, prefix: impl ::core::convert::Into<::std::string::String>) -> Self {
+                $adapter(self.0.prefix(prefix))
+            }
+
+            /// Serves an endpoint at another path: `.path(Endpoint::Livez, "/live")`.
+            ///
+            /// # Panics
+            ///
+            /// If `path` does not start with `/` (a programming error).
+            #[must_use]
+            pub fn path(
+                self,
+                endpoint: $crate::web::Endpoint,
+                path: impl ::core::convert::Into<::std::string::String>,
+            ) -> Self {
+                $adapter(self.0.path(endpoint, path))
+            }
+
+            /// Does not mount an endpoint.
+            #[must_use]
+            pub fn without(self, endpoint: $crate::web::Endpoint) -> Self {
+                $adapter(self.0.without(endpoint))
+            }
+
+            /// The HTTP status for a `warn` report (default 200; some load balancers want 207
+            /// or 429).
+            #[must_use]
+            pub fn warn_status(self, status: $status) -> Self {
+                let status = $crate::web::StatusCode::from_u16(status.as_u16())
+                    .unwrap_or($crate::web::StatusCode::OK);
+                $adapter(self.0.warn_status(status))
+            }
+
+            /// Who may call the endpoints and who sees details (default: everyone may call,
+            /// loopback callers see details). See
+            #[doc = "[`AccessPolicy`](healthz_core::web::AccessPolicy)."]
+            #[must_use]
+            pub fn access(self, policy: $crate::web::AccessPolicy) -> Self {
+                $adapter(self.0.access(policy))
+            }
+        }
+
+        impl ::core::convert::From<$crate::web::Endpoints> for $adapter {
+            fn from(endpoints: $crate::web::Endpoints) -> Self {
+                $adapter(endpoints)
+            }
+        }
+    };
+}
