@@ -204,7 +204,7 @@ impl Key {
                 ValueType::Path,
                 "found in `Cargo.toml`",
                 "crate = ::healthz_actix",
-                "the path of `healthz_core` or of an adapter crate; see [Renamed or re-exported crates](#renamed-or-re-exported-crates)",
+                "the path of `healthz_core` or of the adapter you depend on, for renamed or re-exported dependencies",
                 true,
             ),
         }

@@ -3,10 +3,13 @@
 //!
 //! The README's Rust examples are compiled and run as this crate's doctests (see [`readme`]).
 
+mod adapter;
+pub mod example;
 mod proxy;
 mod service;
 mod tool;
 
+pub use adapter::{Adapter, Served};
 pub use proxy::{Mode, Proxy};
 pub use service::{Needs, REQUIRE_SERVICES, Service};
 pub use tool::tool;

@@ -8,8 +8,12 @@
 //! | `/hang/readyz` | `Endpoints` over a second `Health` whose one readiness probe never finishes (`timeout = 200ms`, no cache) |
 //! | `/stats` | probe run counts, the Tokio tasks alive in every runtime of the process, and how long `/hang/...` requests spent in the server (p50, p99, max; `?reset` clears them), as JSON |
 //!
-//! `healthz-bench-server [--bind ADDR] [--workers N]`; it prints `listening on http://ADDR` once
-//! it is ready.
+//! `healthz-bench-server [--bind ADDR] [--workers N] [--framework actix|axum]`; it prints
+//! `listening on http://ADDR` once it is ready.
+//!
+//! With `--framework axum` the same `Health` is served by `healthz_axum::Endpoints` on a Tokio
+//! runtime of N worker threads, beside an axum `/bare` with the same body and `/stats`: so each
+//! adapter is compared with a bare handler of its own framework, in one server.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -112,12 +116,14 @@ impl Runtimes {
 struct Args {
     bind: String,
     workers: usize,
+    axum: bool,
 }
 
 fn args() -> Result<Args, String> {
     let mut args = Args {
         bind: "127.0.0.1:0".into(),
         workers: 1,
+        axum: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -127,9 +133,16 @@ fn args() -> Result<Args, String> {
             "--workers" => {
                 args.workers = value()?.parse().map_err(|e| format!("--workers: {e}"))?;
             }
+            "--framework" => {
+                args.axum = match value()?.as_str() {
+                    "actix" => false,
+                    "axum" => true,
+                    other => return Err(format!("--framework: actix or axum, not {other}")),
+                };
+            }
             other => {
                 return Err(format!(
-                    "unknown argument {other}; usage: healthz-bench-server [--bind ADDR] [--workers N]"
+                    "unknown argument {other}; usage: healthz-bench-server [--bind ADDR] [--workers N] [--framework actix|axum]"
                 ));
             }
         }
@@ -209,12 +222,8 @@ async fn fast(health: web::Data<Health>, scope: Scope) -> HttpResponse {
         .body(rendered.into_body())
 }
 
-/// `/stats` (`?reset` clears the recorded `/hang` latencies after reporting them).
-async fn stats(
-    req: HttpRequest,
-    runs: web::Data<Arc<Runs>>,
-    runtimes: web::Data<Arc<Runtimes>>,
-) -> HttpResponse {
+/// The `/stats` body (`reset` clears the recorded `/hang` latencies after reporting them).
+fn stats_json(runs: &Runs, runtimes: &Runtimes, reset: bool) -> String {
     let (alive, count) = runtimes.alive_tasks();
     let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
     let mut ready = String::new();
@@ -222,32 +231,87 @@ async fn stats(
         let sep = if i == 0 { "" } else { "," };
         let _ = write!(ready, "{sep}{}", load(c));
     }
-    HttpResponse::Ok().content_type("application/json").body(format!(
+    format!(
         "{{\"live_runs\":{},\"ready_runs\":[{ready}],\"hang_runs\":{},\"hang_server\":{},\"alive_tasks\":{alive},\"runtimes\":{count}}}\n",
         load(&runs.live),
         load(&runs.hang),
-        runs.hang_latency(req.query_string() == "reset"),
-    ))
+        runs.hang_latency(reset),
+    )
+}
+
+/// `/stats` (`?reset` clears the recorded `/hang` latencies after reporting them).
+async fn stats(
+    req: HttpRequest,
+    runs: web::Data<Arc<Runs>>,
+    runtimes: web::Data<Arc<Runtimes>>,
+) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(stats_json(&runs, &runtimes, req.query_string() == "reset"))
 }
 
 fn main() -> std::io::Result<()> {
     let args = args().map_err(std::io::Error::other)?;
+    if args.axum {
+        return tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(args.workers)
+            .enable_all()
+            .build()?
+            .block_on(serve_axum(args));
+    }
     actix_web::rt::System::new().block_on(serve(args))
 }
 
-async fn serve(args: Args) -> std::io::Result<()> {
-    let runs = Arc::new(Runs::default());
-    let health = health(&runs).map_err(std::io::Error::other)?;
-    let hang = hanging(&runs).map_err(std::io::Error::other)?;
-    let runtimes = Arc::new(Runtimes::default());
-    runtimes.register_current();
-
-    // What /readyz serves now: /bare serves the same bytes, so both move the same payload.
+/// The service's `Health` and the bytes `/readyz` serves at start, which `/bare` serves too.
+async fn service(runs: &Arc<Runs>) -> std::io::Result<(Health, &'static [u8])> {
+    let health = health(runs).map_err(std::io::Error::other)?;
     let readyz = health
         .render(Scope::Kind(Kind::Readiness), Detail::Full, Format::Json)
         .await;
     assert_eq!(readyz.status(), Status::Pass, "the bench probes pass");
-    let body: &'static [u8] = Vec::leak(readyz.body().to_vec());
+    Ok((health, Vec::leak(readyz.body().to_vec())))
+}
+
+/// The same service on axum: `/bare`, the endpoints, `/stats`.
+async fn serve_axum(args: Args) -> std::io::Result<()> {
+    use axum::routing::get;
+
+    let runs = Arc::new(Runs::default());
+    let (health, body) = service(&runs).await?;
+    let runtimes = Arc::new(Runtimes::default());
+    runtimes.register_current();
+    let bare = move || async move {
+        (
+            [
+                (axum::http::header::CACHE_CONTROL, "no-store"),
+                (axum::http::header::CONTENT_TYPE, HEALTH_JSON),
+            ],
+            body,
+        )
+    };
+    let app = axum::Router::new()
+        .route("/bare", get(bare))
+        .merge(healthz_axum::Endpoints::new(health))
+        .route(
+            "/stats",
+            get(move || async move { stats_json(&runs, &runtimes, false) }),
+        );
+    let listener = tokio::net::TcpListener::bind(&args.bind).await?;
+    println!("listening on http://{}", listener.local_addr()?);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await
+}
+
+async fn serve(args: Args) -> std::io::Result<()> {
+    let runs = Arc::new(Runs::default());
+    // What /readyz serves now: /bare serves the same bytes, so both move the same payload.
+    let (health, body) = service(&runs).await?;
+    let hang = hanging(&runs).map_err(std::io::Error::other)?;
+    let runtimes = Arc::new(Runtimes::default());
+    runtimes.register_current();
 
     let server = HttpServer::new({
         let data = web::Data::new(Arc::clone(&runs));

@@ -1,5 +1,6 @@
 //! A small actix-web service with health checks, on an embedded `SQLite` database (nothing to
-//! install): `cargo run -p example-basic`, then try the URLs it prints.
+//! install): `cargo run -p example-basic`, then try the URLs it prints. Its probes are in
+//! `examples/probes`, shared with the axum and gRPC examples:
 //!
 //! - `/livez`: the liveness probe `event_loop`.
 //! - `/readyz`: `database` (`SELECT 1`, cached for 2 s), `maintenance` (fails while maintenance
@@ -19,73 +20,18 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
+use example_probes::{Maintenance, PATHS, Probes, bind, seconds};
 use healthz_actix::metrics::Metrics;
-use healthz_actix::{
-    Check, Endpoints, Health, Shutdown, healthcheck, liveness, readiness, startup,
-};
+use healthz_actix::{Endpoints, Health, Shutdown, healthcheck};
 use prometheus_client::registry::Registry;
-use sqlx::SqlitePool;
-use sqlx::sqlite::SqlitePoolOptions;
-
-/// The event loop answers, so the process is alive.
-#[liveness]
-async fn event_loop() {}
-
-/// The database answers a query within 200 ms. Results are reused for 2 s, so a burst of
-/// requests makes one query.
-#[readiness(timeout = "200ms", cache = "2s")]
-async fn database(pool: &SqlitePool) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT 1").execute(pool).await.map(drop)
-}
-
-/// Maintenance mode takes the instance out of the load balancer while it stays alive.
-#[derive(Debug, Default)]
-struct Maintenance(AtomicBool);
-
-#[readiness]
-async fn maintenance(mode: &Arc<Maintenance>) -> Check {
-    if mode.0.load(Ordering::Relaxed) {
-        Check::fail("maintenance mode is on (POST /maintenance/off to end it)")
-    } else {
-        Check::pass()
-    }
-}
-
-/// An empty catalog is worth a look, not worth taking the instance out of the load balancer:
-/// `critical = false` makes a failure (or this warning) count as `warn`, still HTTP 200.
-#[readiness(critical = false, cache = "10s")]
-async fn catalog(pool: &SqlitePool) -> Result<Check, sqlx::Error> {
-    let (items,): (i64,) = sqlx::query_as("SELECT count(*) FROM items")
-        .fetch_one(pool)
-        .await?;
-    let check = if items == 0 {
-        Check::warn("the catalog is empty")
-    } else {
-        Check::pass()
-    };
-    #[allow(clippy::cast_precision_loss)] // a count of items, far below 2^52
-    Ok(check.observed(items as f64, "items"))
-}
-
-/// The schema is in place: readiness waits for this once at start.
-#[startup(timeout = "2s")]
-async fn migrations(pool: &SqlitePool) -> Result<bool, sqlx::Error> {
-    let (tables,): (i64,) = sqlx::query_as(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'items'",
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok(tables == 1)
-}
 
 async fn set_maintenance(mode: web::Data<Arc<Maintenance>>, on: web::Path<String>) -> HttpResponse {
     match on.as_str() {
         "on" | "off" => {
-            mode.0.store(on.as_str() == "on", Ordering::Relaxed);
+            mode.set(on.as_str() == "on");
             HttpResponse::Ok().body(format!("maintenance {on}\n"))
         }
         other => HttpResponse::BadRequest().body(format!(
@@ -103,27 +49,6 @@ async fn metrics(registry: web::Data<Registry>) -> HttpResponse {
             .body(text),
         Err(e) => HttpResponse::InternalServerError().body(format!("cannot encode metrics: {e}\n")),
     }
-}
-
-/// A duration from the environment variable `name`, in seconds, or `default`.
-fn seconds(name: &str, default: Duration) -> std::io::Result<Duration> {
-    let Ok(secs) = std::env::var(name) else {
-        return Ok(default);
-    };
-    secs.trim()
-        .parse::<f64>()
-        .ok()
-        .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
-        .ok_or_else(|| {
-            std::io::Error::other(format!(
-                "{name} must be a number of seconds such as `10` or `0.5`, not {secs:?}"
-            ))
-        })
-}
-
-/// The address to listen on: `BIND`, default `127.0.0.1:8080`.
-fn bind() -> String {
-    std::env::var("BIND").unwrap_or_else(|_| "127.0.0.1:8080".to_owned())
 }
 
 fn main() -> ExitCode {
@@ -168,26 +93,10 @@ async fn serve() -> std::io::Result<()> {
     let grace = seconds("DRAIN_SECS", Shutdown::DEFAULT_GRACE)?;
     let shutdown_timeout = seconds("SHUTDOWN_TIMEOUT_SECS", Duration::from_secs(10))?;
 
-    // One connection to an in-memory database, so every query sees the same schema.
-    let pool = SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect("sqlite::memory:")
-        .await
-        .map_err(std::io::Error::other)?;
-    sqlx::query("CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
-        .execute(&pool)
-        .await
-        .map_err(std::io::Error::other)?;
-    sqlx::query("INSERT INTO items (name) VALUES ('kettle'), ('teapot')")
-        .execute(&pool)
-        .await
-        .map_err(std::io::Error::other)?;
-
+    let probes = Probes::open().await.map_err(std::io::Error::other)?;
     let mut registry = Registry::default();
-    let maintenance = Arc::new(Maintenance::default());
-    let health = Health::builder()
-        .state(pool)
-        .state(Arc::clone(&maintenance))
+    let health = probes
+        .state(Health::builder())
         .observer(Metrics::new(&mut registry))
         .version(env!("CARGO_PKG_VERSION"))
         .service_id("example-basic")
@@ -196,7 +105,7 @@ async fn serve() -> std::io::Result<()> {
 
     let shutdown = Shutdown::new(health.clone()).grace(grace);
     let server = HttpServer::new({
-        let maintenance = web::Data::new(maintenance);
+        let maintenance = web::Data::new(Arc::clone(&probes.maintenance));
         let registry = web::Data::new(registry);
         move || {
             App::new()
@@ -214,15 +123,7 @@ async fn serve() -> std::io::Result<()> {
     for addr in server.addrs() {
         println!("example-basic listening on http://{addr}");
         println!("try:");
-        for path in [
-            "/livez",
-            "/readyz",
-            "/readyz?verbose",
-            "/readyz/database",
-            "/startupz",
-            "/healthz",
-            "/metrics",
-        ] {
+        for path in PATHS.iter().chain(&["/metrics"]) {
             println!("  curl -i http://{addr}{path}");
         }
         println!("  curl -X POST http://{addr}/maintenance/on    # then /readyz answers 503");

@@ -2,41 +2,15 @@
 //! the `SQLite` probe, maintenance mode turns `/readyz` into 503 with its reason, and SIGTERM
 //! drains readiness at once, then stops the server cleanly after the grace period.
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// The example process; killed when dropped.
-struct Example(Child);
+use healthz_tests::example::{Example, assert_probes_answers, client};
 
-impl Drop for Example {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts the example on an ephemeral port, with `env` set, and returns it with its base URL,
-/// read from the "listening on" line it prints.
 fn start(env: &[(&str, &str)]) -> (Example, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_example-basic"))
-        .env("BIND", "127.0.0.1:0")
-        .env("RUST_LOG", "warn")
-        .envs(env.iter().copied())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start example-basic");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let example = Example(child);
-    let mut lines = BufReader::new(stdout).lines();
-    let first = lines.next().expect("a first line").expect("utf-8");
-    let url = first
-        .strip_prefix("example-basic listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .to_owned();
-    // Keep draining stdout so the example never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    (example, url)
+    let example = Example::start(env!("CARGO_BIN_EXE_example-basic"), "example-basic", env);
+    let base = example.base.clone();
+    (example, base)
 }
 
 async fn get(client: &reqwest::Client, url: &str) -> (u16, serde_json::Value) {
@@ -47,13 +21,6 @@ async fn get(client: &reqwest::Client, url: &str) -> (u16, serde_json::Value) {
         status,
         serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}")),
     )
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap()
 }
 
 #[tokio::test]
@@ -116,28 +83,10 @@ async fn the_example_serves_its_probes() {
     assert_eq!(status, 200, "liveness is unaffected: {live}");
 }
 
-/// Sends SIGTERM to the example, as Kubernetes does to stop a pod.
-fn terminate(example: &Example) {
-    let status = Command::new("sh")
-        .args(["-c", "kill -TERM \"$1\"", "sh", &example.0.id().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(status.success(), "kill failed: {status}");
-}
-
-/// Waits up to `limit` for the example to exit.
-async fn exit_within(example: &mut Example, limit: Duration) -> ExitStatus {
-    let started = Instant::now();
-    loop {
-        if let Some(status) = example.0.try_wait().expect("try_wait") {
-            return status;
-        }
-        assert!(
-            started.elapsed() < limit,
-            "the example did not exit within {limit:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+#[tokio::test]
+async fn the_example_gives_every_examples_answers() {
+    let (example, _) = start(&[]);
+    assert_probes_answers(&example).await;
 }
 
 #[tokio::test]
@@ -148,7 +97,7 @@ async fn sigterm_drains_readiness_at_once_then_exits_cleanly() {
     let (status, ready) = get(&client, &format!("{base}/readyz")).await;
     assert_eq!(status, 200, "ready before the signal: {ready}");
 
-    terminate(&example);
+    example.terminate();
     let signalled = Instant::now();
     loop {
         let res = client.get(format!("{base}/readyz")).send().await.unwrap();
@@ -185,7 +134,7 @@ async fn sigterm_drains_readiness_at_once_then_exits_cleanly() {
     );
     drop(client);
 
-    let status = exit_within(&mut example, Duration::from_secs(20)).await;
+    let status = example.exit_within(Duration::from_secs(20)).await;
     let stopped = signalled.elapsed();
     assert!(status.success(), "exit status {status}");
     assert!(

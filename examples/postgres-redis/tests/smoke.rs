@@ -2,43 +2,20 @@
 //! passes with both up, and with Redis unreachable the service still starts and `/readyz` says
 //! that Redis is the problem.
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use healthz_tests::example::Example;
 use healthz_tests::{Needs, Proxy, Service};
 
-/// The example process; killed when dropped.
-struct Example(Child);
-
-impl Drop for Example {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts the example on an ephemeral port with the given URLs and returns it with its base URL,
-/// read from the "listening on" line it prints.
+/// Starts the example on an ephemeral port with the given URLs and returns it with its base URL.
 fn start(database_url: &str, redis_url: &str) -> (Example, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_example-postgres-redis"))
-        .env("BIND", "127.0.0.1:0")
-        .env("DATABASE_URL", database_url)
-        .env("REDIS_URL", redis_url)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start example-postgres-redis");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let example = Example(child);
-    let mut lines = BufReader::new(stdout).lines();
-    let first = lines.next().expect("a first line").expect("utf-8");
-    let url = first
-        .strip_prefix("example-postgres-redis listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .to_owned();
-    // Keep draining stdout so the example never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    (example, url)
+    let example = Example::start(
+        env!("CARGO_BIN_EXE_example-postgres-redis"),
+        "example-postgres-redis",
+        &[("DATABASE_URL", database_url), ("REDIS_URL", redis_url)],
+    );
+    let base = example.base.clone();
+    (example, base)
 }
 
 async fn readyz(base: &str) -> (u16, serde_json::Value) {

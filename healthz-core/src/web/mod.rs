@@ -44,6 +44,7 @@ mod access;
 mod forwarded;
 mod query;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -515,6 +516,47 @@ fn wants_text(headers: &(impl Headers + ?Sized)) -> bool {
         }
     }
     false
+}
+
+/// A path segment with its `%XX` escapes decoded (bytes that do not form UTF-8 are replaced
+/// with U+FFFD): how an adapter whose framework does not decode `{name}` passes it to
+/// [`Endpoints::answer`].
+///
+/// ```
+/// use healthz_core::web::decode_segment;
+///
+/// assert_eq!(decode_segment("search-index"), "search-index");
+/// assert_eq!(decode_segment("%64b"), "db");
+/// assert_eq!(decode_segment("a%2Fb+c"), "a/b+c");
+/// assert_eq!(decode_segment("%FF%"), "\u{FFFD}%");
+/// ```
+pub fn decode_segment(raw: &str) -> Cow<'_, str> {
+    if !raw.contains('%') {
+        return Cow::Borrowed(raw);
+    }
+    let hex = |b: u8| char::from(b).to_digit(16);
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = bytes
+            .get(i + 1)
+            .copied()
+            .and_then(hex)
+            .zip(bytes.get(i + 2).copied().and_then(hex));
+        match (bytes[i], escaped) {
+            (b'%', Some((high, low))) => {
+                // Two hex digits are at most 255.
+                out.push(u8::try_from(high * 16 + low).unwrap_or(u8::MAX));
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// `text` with control characters escaped, cut to 64 characters (escapes included, so the echo

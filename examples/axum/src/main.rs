@@ -1,0 +1,115 @@
+//! The basic example's probes on embedded `SQLite`, served by axum: `cargo run -p example-axum`,
+//! then try the URLs it prints. It answers exactly as `example-basic` (actix-web) does: the same
+//! paths, bodies, headers and status codes.
+//!
+//! - `/livez`, `/readyz`, `/startupz`, `/healthz` (and `?verbose`, `/readyz/{name}`);
+//! - `POST /maintenance/on` and `/maintenance/off`, which turn readiness off and on;
+//! - `/metrics`: Prometheus metrics of every probe.
+//!
+//! On SIGTERM or Ctrl-C, `/readyz` fails at once while everything else goes on serving; after
+//! `DRAIN_SECS` (default 10) axum stops accepting and finishes the requests in flight. `BIND` sets
+//! the address (default `127.0.0.1:8080`); `RUST_LOG` the log level (default `info`).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use example_probes::{Maintenance, PATHS, Probes, bind, seconds};
+use healthz_axum::metrics::Metrics;
+use healthz_axum::{Endpoints, Health, Shutdown};
+use prometheus_client::registry::Registry;
+
+async fn set_maintenance(
+    State(app): State<AppState>,
+    Path(on): Path<String>,
+) -> (StatusCode, String) {
+    match on.as_str() {
+        "on" | "off" => {
+            app.maintenance.set(on == "on");
+            (StatusCode::OK, format!("maintenance {on}\n"))
+        }
+        other => (
+            StatusCode::BAD_REQUEST,
+            format!("expected /maintenance/on or /maintenance/off, not {other:?}\n"),
+        ),
+    }
+}
+
+/// Serves the Prometheus text exposition of the registry.
+async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
+    let mut text = String::new();
+    match prometheus_client::encoding::prometheus_text::encode(&mut text, &app.registry) {
+        Ok(()) => (
+            StatusCode::OK,
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            text,
+        ),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("cannot encode metrics: {e}\n"),
+        ),
+    }
+}
+
+#[derive(Clone)]
+struct AppState {
+    maintenance: Arc<Maintenance>,
+    registry: Arc<Registry>,
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let level = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|level| level.parse().ok())
+        .unwrap_or(tracing::Level::INFO);
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .init();
+    let grace = seconds("DRAIN_SECS", Shutdown::DEFAULT_GRACE)?;
+
+    let probes = Probes::open().await.map_err(std::io::Error::other)?;
+    let mut registry = Registry::default();
+    let health: Health = probes
+        .state(Health::builder())
+        .observer(Metrics::new(&mut registry))
+        .version(env!("CARGO_PKG_VERSION"))
+        .service_id("example-axum")
+        .build()
+        .map_err(std::io::Error::other)?;
+
+    let app = Router::new()
+        .route("/maintenance/{on}", post(set_maintenance))
+        .route("/metrics", get(metrics))
+        .merge(Endpoints::new(health.clone()))
+        .with_state(AppState {
+            maintenance: Arc::clone(&probes.maintenance),
+            registry: Arc::new(registry),
+        });
+
+    let listener = tokio::net::TcpListener::bind(bind()).await?;
+    let addr = listener.local_addr()?;
+    println!("example-axum listening on http://{addr}");
+    println!("try:");
+    for path in PATHS.iter().chain(&["/metrics"]) {
+        println!("  curl -i http://{addr}{path}");
+    }
+    println!("  curl -X POST http://{addr}/maintenance/on    # then /readyz answers 503");
+    println!("on SIGTERM or Ctrl-C: /readyz answers 503 at once, the server stops {grace:?} later");
+    // `ConnectInfo` tells healthz who the client is (loopback callers see details).
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(Shutdown::new(health).grace(grace))
+    .await
+}

@@ -1,0 +1,156 @@
+//! The probes every healthz example serves (actix-web, axum, gRPC), and the embedded `SQLite`
+//! database they check: nothing to install.
+//!
+//! - liveness `event_loop`: the event loop answers;
+//! - readiness `database`: `SELECT 1` within 200 ms, cached for 2 s;
+//! - readiness `maintenance`: fails while maintenance mode is on;
+//! - readiness `catalog` (non-critical): warns, but stays 200, when the catalog is empty;
+//! - startup `migrations`: the schema is in place; readiness waits for it.
+//!
+//! The probes register themselves with `#[liveness]`, `#[readiness]` and `#[startup]`; an
+//! example only needs to link this crate (it does, by calling [`Probes::open`]) and supply the
+//! state with [`Probes::state`].
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use healthz_core::{Check, HealthBuilder, liveness, readiness, startup};
+use sqlx::SqlitePool;
+use sqlx::sqlite::SqlitePoolOptions;
+
+/// The event loop answers, so the process is alive.
+#[liveness]
+async fn event_loop() {}
+
+/// The database answers a query within 200 ms. Results are reused for 2 s, so a burst of
+/// requests makes one query.
+#[readiness(timeout = "200ms", cache = "2s")]
+async fn database(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT 1").execute(pool).await.map(drop)
+}
+
+/// Maintenance mode takes the instance out of the load balancer while it stays alive.
+#[derive(Debug, Default)]
+pub struct Maintenance(AtomicBool);
+
+impl Maintenance {
+    /// Turns maintenance mode on or off.
+    pub fn set(&self, on: bool) {
+        self.0.store(on, Ordering::Relaxed);
+    }
+}
+
+#[readiness]
+async fn maintenance(mode: &Arc<Maintenance>) -> Check {
+    if mode.0.load(Ordering::Relaxed) {
+        Check::fail("maintenance mode is on (POST /maintenance/off to end it)")
+    } else {
+        Check::pass()
+    }
+}
+
+/// An empty catalog is worth a look, not worth taking the instance out of the load balancer:
+/// `critical = false` makes a failure (or this warning) count as `warn`, still HTTP 200.
+#[readiness(critical = false, cache = "10s")]
+async fn catalog(pool: &SqlitePool) -> Result<Check, sqlx::Error> {
+    let (items,): (i64,) = sqlx::query_as("SELECT count(*) FROM items")
+        .fetch_one(pool)
+        .await?;
+    let check = if items == 0 {
+        Check::warn("the catalog is empty")
+    } else {
+        Check::pass()
+    };
+    #[allow(clippy::cast_precision_loss)] // a count of items, far below 2^52
+    Ok(check.observed(items as f64, "items"))
+}
+
+/// The schema is in place: readiness waits for this once at start.
+#[startup(timeout = "2s")]
+async fn migrations(pool: &SqlitePool) -> Result<bool, sqlx::Error> {
+    let (tables,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'items'",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(tables == 1)
+}
+
+/// What the probes read: the database and the maintenance switch.
+#[derive(Clone, Debug)]
+pub struct Probes {
+    /// The embedded database.
+    pub pool: SqlitePool,
+    /// The maintenance switch.
+    pub maintenance: Arc<Maintenance>,
+}
+
+impl Probes {
+    /// Opens the in-memory database (one connection, so every query sees the same schema) and
+    /// fills its catalog.
+    ///
+    /// # Errors
+    ///
+    /// If `SQLite` cannot open or fill the database.
+    pub async fn open() -> Result<Probes, sqlx::Error> {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect("sqlite::memory:")
+            .await?;
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, name TEXT NOT NULL)",
+        )
+        .execute(&pool)
+        .await?;
+        sqlx::query("INSERT INTO items (name) VALUES ('kettle'), ('teapot')")
+            .execute(&pool)
+            .await?;
+        Ok(Probes {
+            pool,
+            maintenance: Arc::default(),
+        })
+    }
+
+    /// Supplies the probes' state to a `Health` builder.
+    pub fn state(&self, builder: HealthBuilder) -> HealthBuilder {
+        builder
+            .state(self.pool.clone())
+            .state(Arc::clone(&self.maintenance))
+    }
+}
+
+/// A duration from the environment variable `name`, in seconds, or `default`.
+///
+/// # Errors
+///
+/// If the variable is set to something that is not a number of seconds.
+pub fn seconds(name: &str, default: Duration) -> std::io::Result<Duration> {
+    let Ok(secs) = std::env::var(name) else {
+        return Ok(default);
+    };
+    secs.trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+        .ok_or_else(|| {
+            std::io::Error::other(format!(
+                "{name} must be a number of seconds such as `10` or `0.5`, not {secs:?}"
+            ))
+        })
+}
+
+/// The address to listen on: `BIND`, default `127.0.0.1:8080`.
+pub fn bind() -> String {
+    std::env::var("BIND").unwrap_or_else(|_| "127.0.0.1:8080".to_owned())
+}
+
+/// The paths every example prints for people to try.
+pub const PATHS: [&str; 6] = [
+    "/livez",
+    "/readyz",
+    "/readyz?verbose",
+    "/readyz/database",
+    "/startupz",
+    "/healthz",
+];

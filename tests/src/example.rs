@@ -1,0 +1,192 @@
+//! Example binaries run as a user runs them: started on an ephemeral port, read for the URL they
+//! print, signalled, and checked against the answers every example must give.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running example process; killed when dropped.
+#[derive(Debug)]
+pub struct Example {
+    child: Child,
+    /// Its base URL, `http://127.0.0.1:port`.
+    pub base: String,
+}
+
+impl Drop for Example {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Example {
+    /// Starts the binary at `path` (`env!("CARGO_BIN_EXE_...")`) with `BIND=127.0.0.1:0`,
+    /// `RUST_LOG=warn` and `env`, and waits for its first line, `<name> listening on <url>`.
+    ///
+    /// # Panics
+    ///
+    /// If it does not start or prints something else first.
+    pub fn start(path: &str, name: &str, env: &[(&str, &str)]) -> Example {
+        let mut child = Command::new(path)
+            .env("BIND", "127.0.0.1:0")
+            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {name}: {e}"));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().expect("a first line").expect("utf-8");
+        let Some(base) = first
+            .strip_prefix(name)
+            .and_then(|rest| rest.strip_prefix(" listening on "))
+        else {
+            let _ = child.kill();
+            panic!("unexpected first line of {name}: {first:?}");
+        };
+        let base = base.to_owned();
+        // Keep draining stdout so the example never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Example { child, base }
+    }
+
+    /// `base` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends SIGTERM, as Kubernetes does to stop a pod.
+    ///
+    /// # Panics
+    ///
+    /// If `kill` fails.
+    pub fn terminate(&self) {
+        let status = Command::new("sh")
+            .args([
+                "-c",
+                "kill -TERM \"$1\"",
+                "sh",
+                &self.child.id().to_string(),
+            ])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill failed: {status}");
+    }
+
+    /// Waits up to `limit` for the process to exit.
+    ///
+    /// # Panics
+    ///
+    /// If it has not exited by then.
+    pub async fn exit_within(&mut self, limit: Duration) -> ExitStatus {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            assert!(
+                started.elapsed() < limit,
+                "the example did not exit within {limit:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// An HTTP client with a 10 s timeout.
+///
+/// # Panics
+///
+/// If reqwest cannot build one.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("a reqwest client")
+}
+
+/// What every example serving `examples/probes` answers, whatever its server, to a loopback
+/// caller: `(method, path, status, body)`, bodies exact. Times are in JSON bodies only, which
+/// are left out. Maintenance mode is switched on, then off, in the middle.
+pub const PROBES_ANSWERS: &[(&str, &str, u16, &str)] = &[
+    (
+        "GET",
+        "/livez?verbose",
+        200,
+        "[+]event_loop ok\nlivez check passed\n",
+    ),
+    (
+        "GET",
+        "/readyz?verbose",
+        200,
+        "[+]catalog ok\n[+]database ok\n[+]maintenance ok\nreadyz check passed\n",
+    ),
+    (
+        "GET",
+        "/startupz?verbose",
+        200,
+        "[+]migrations ok\nstartupz check passed\n",
+    ),
+    (
+        "GET",
+        "/readyz/database?verbose",
+        200,
+        "[+]database ok\nreadyz check passed\n",
+    ),
+    (
+        "GET",
+        "/readyz/nope",
+        404,
+        "no readiness probe is named `nope`\n",
+    ),
+    (
+        "DELETE",
+        "/readyz",
+        405,
+        "method DELETE is not allowed here: use GET or HEAD\n",
+    ),
+    (
+        "GET",
+        "/readyz?verbose=maybe",
+        400,
+        "`verbose` takes no value, `true` or `false`, not `maybe`\n",
+    ),
+    ("POST", "/maintenance/on", 200, "maintenance on\n"),
+    (
+        "GET",
+        "/readyz?verbose",
+        503,
+        "[+]catalog ok\n[+]database ok\n[-]maintenance failed: maintenance mode is on (POST /maintenance/off to end it)\nreadyz check failed\n",
+    ),
+    (
+        "GET",
+        "/healthz?verbose&exclude=maintenance",
+        200,
+        "[+]event_loop ok\n[+]catalog ok\n[+]database ok\n[+]maintenance excluded: ok\n[+]migrations ok\nhealthz check passed\n",
+    ),
+    ("POST", "/maintenance/off", 200, "maintenance off\n"),
+    ("GET", "/readyz", 200, ""),
+];
+
+/// Checks [`PROBES_ANSWERS`] against a running example, in order.
+///
+/// # Panics
+///
+/// At the first answer that differs.
+pub async fn assert_probes_answers(example: &Example) {
+    let client = client();
+    for &(method, path, status, body) in PROBES_ANSWERS {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
+        let response = client
+            .request(method.clone(), example.url(path))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        assert_eq!(response.status().as_u16(), status, "{method} {path}");
+        let text = response.text().await.expect("a body");
+        if !body.is_empty() {
+            assert_eq!(text, body, "{method} {path}");
+        }
+    }
+}
