@@ -94,6 +94,66 @@ impl Example {
     }
 }
 
+/// Starts the example at `path` with `DRAIN_SECS=2`, sends SIGTERM, and checks what Kubernetes
+/// relies on: `/readyz` answers 503 (`[-]shutdown failed: draining`) within 100 ms while
+/// `/livez` stays 200, and the process exits 0, no sooner than the grace period.
+///
+/// # Panics
+///
+/// At the first of these that does not hold.
+pub async fn assert_drains_on_sigterm(path: &str, name: &str) {
+    let grace = Duration::from_secs(2);
+    let mut example = Example::start(path, name, &[("DRAIN_SECS", "2")]);
+    let client = client();
+    let status = |response: reqwest::Response| response.status().as_u16();
+    let ready = client.get(example.url("/readyz")).send().await.unwrap();
+    assert_eq!(status(ready), 200, "ready before the signal");
+
+    example.terminate();
+    let signalled = Instant::now();
+    loop {
+        let ready = status(client.get(example.url("/readyz")).send().await.unwrap());
+        if ready == 503 {
+            break;
+        }
+        assert_eq!(ready, 200);
+        assert!(
+            signalled.elapsed() < Duration::from_millis(100),
+            "/readyz still answered 200 {:?} after SIGTERM",
+            signalled.elapsed()
+        );
+    }
+    let drained = signalled.elapsed();
+    assert!(drained < Duration::from_millis(100), "{drained:?}");
+    let verbose = client
+        .get(example.url("/readyz?verbose"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        verbose,
+        "[-]shutdown failed: draining\nreadyz check failed\n"
+    );
+    let live = client.get(example.url("/livez")).send().await.unwrap();
+    assert_eq!(status(live), 200, "liveness stays up while draining");
+    assert!(
+        signalled.elapsed() < grace,
+        "these requests must land inside the grace period"
+    );
+    drop(client);
+
+    let exit = example.exit_within(Duration::from_secs(20)).await;
+    let stopped = signalled.elapsed();
+    assert!(exit.success(), "exit status {exit}");
+    assert!(
+        stopped >= grace,
+        "the server stopped {stopped:?} after SIGTERM, before the {grace:?} grace period ended"
+    );
+}
+
 /// An HTTP client with a 10 s timeout.
 ///
 /// # Panics

@@ -18,7 +18,7 @@ use std::net::SocketAddr;
 
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer};
-use healthz_actix::{Endpoints, Health, ProbeOptions};
+use healthz_actix::{Check, Endpoints, Health, ProbeOptions};
 
 /// A `Health` whose liveness probe `event_loop` and readiness probe `database` both pass.
 ///
@@ -30,6 +30,30 @@ pub fn healthy() -> Health {
         .without_registered()
         .liveness("event_loop", ProbeOptions::new(), || async {})
         .readiness("database", ProbeOptions::new(), || async {})
+        .build()
+        .expect("probes without state always build")
+}
+
+/// A `Health` with something to report: a passing liveness probe `event_loop`, a failing
+/// readiness probe `database` whose error holds a credential
+/// (`connection refused by postgres://app:s3cret@db/app`), a warning non-critical readiness probe
+/// `search` (`index is 3 min behind`), a passing startup probe `migrations`, and version `1.2.3`.
+///
+/// # Panics
+///
+/// Never: the probes need no state.
+pub fn troubled() -> Health {
+    Health::builder()
+        .without_registered()
+        .liveness("event_loop", ProbeOptions::new(), || async {})
+        .readiness("database", ProbeOptions::new(), || async {
+            Err::<(), _>("connection refused by postgres://app:s3cret@db/app")
+        })
+        .readiness("search", ProbeOptions::new().critical(false), || async {
+            Check::warn("index is 3 min behind")
+        })
+        .startup("migrations", ProbeOptions::new(), || async { true })
+        .version("1.2.3")
         .build()
         .expect("probes without state always build")
 }

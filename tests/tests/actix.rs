@@ -4,24 +4,8 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{App, test, web};
-use healthz_actix::{Check, Endpoint, Endpoints, Health, ProbeOptions};
-use healthz_tests::healthy;
-
-fn health() -> Health {
-    Health::builder()
-        .without_registered()
-        .liveness("event_loop", ProbeOptions::new(), || async {})
-        .readiness("database", ProbeOptions::new(), || async {
-            Err::<(), _>("connection refused by postgres://app:s3cret@db/app")
-        })
-        .readiness("search", ProbeOptions::new().critical(false), || async {
-            Check::warn("index is 3 min behind")
-        })
-        .startup("migrations", ProbeOptions::new(), || async { true })
-        .version("1.2.3")
-        .build()
-        .unwrap()
-}
+use healthz_actix::{Endpoint, Endpoints, Health};
+use healthz_tests::{healthy, troubled};
 
 const REMOTE: &str = "203.0.113.9:40000";
 
@@ -46,7 +30,7 @@ async fn remote_callers_get_statuses_only() {
         if let Some(peer) = peer {
             req = req.peer_addr(peer.parse().unwrap());
         }
-        let (status, _, body) = call(health(), req).await;
+        let (status, _, body) = call(troubled(), req).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
         let json: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(json["status"], "fail");
@@ -68,9 +52,9 @@ async fn remote_callers_get_statuses_only() {
 
 #[actix_web::test]
 async fn ipv4_mapped_loopback_counts_as_loopback() {
-    let (_, _, body) = call(health(), get("/readyz", "[::ffff:127.0.0.1]:4000")).await;
+    let (_, _, body) = call(troubled(), get("/readyz", "[::ffff:127.0.0.1]:4000")).await;
     assert!(body.contains("connection refused"), "{body}");
-    let (_, _, body) = call(health(), get("/readyz", "[::1]:4000")).await;
+    let (_, _, body) = call(troubled(), get("/readyz", "[::1]:4000")).await;
     assert!(body.contains("connection refused"), "{body}");
 }
 

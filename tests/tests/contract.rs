@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use healthz_actix::web::{AccessPolicy, Endpoint, Endpoints, StatusCode};
 use healthz_actix::{Check, Health, MAX_BODY_BYTES, ProbeOptions};
-use healthz_tests::{Adapter, Served, healthy};
+use healthz_tests::{Adapter, Served, healthy, troubled};
 
 /// Runs each listed case against every adapter, as `actix::case` and `axum::case`.
 macro_rules! adapters {
@@ -62,24 +62,6 @@ fn run<F: Future<Output = ()>>(adapter: Adapter, case: impl FnOnce(Adapter) -> F
         .build()
         .expect("a Tokio runtime")
         .block_on(case(adapter));
-}
-
-/// The health most cases serve: a passing liveness probe, a failing readiness probe whose error
-/// holds a credential, a warning non-critical one, a passing startup probe, and a version.
-fn health() -> Health {
-    Health::builder()
-        .without_registered()
-        .liveness("event_loop", ProbeOptions::new(), || async {})
-        .readiness("database", ProbeOptions::new(), || async {
-            Err::<(), _>("connection refused by postgres://app:s3cret@db/app")
-        })
-        .readiness("search", ProbeOptions::new().critical(false), || async {
-            Check::warn("index is 3 min behind")
-        })
-        .startup("migrations", ProbeOptions::new(), || async { true })
-        .version("1.2.3")
-        .build()
-        .unwrap()
 }
 
 /// A remote client, as a trusted local proxy reports it.
@@ -156,7 +138,7 @@ async fn passing_endpoints_answer_200_with_health_json(adapter: Adapter) {
 }
 
 async fn a_failing_probe_is_503_with_its_reason_for_loopback(adapter: Adapter) {
-    let server = adapter.serve(Endpoints::new(health()));
+    let server = adapter.serve(Endpoints::new(troubled()));
     let answer = get(&server, "/readyz").await;
     assert_eq!(answer.status, 503);
     let json = answer.json();
@@ -178,7 +160,7 @@ async fn a_failing_probe_is_503_with_its_reason_for_loopback(adapter: Adapter) {
 }
 
 async fn remote_clients_get_statuses_only(adapter: Adapter) {
-    let server = adapter.serve(Endpoints::new(health()).access(behind_local_proxy()));
+    let server = adapter.serve(Endpoints::new(troubled()).access(behind_local_proxy()));
     let answer = get_with(&server, "/readyz", &[REMOTE]).await;
     assert_eq!(answer.status, 503);
     assert_eq!(answer.json()["checks"]["database"][0]["status"], "fail");
@@ -200,7 +182,7 @@ async fn remote_clients_get_statuses_only(adapter: Adapter) {
 }
 
 async fn verbose_is_kubernetes_text(adapter: Adapter) {
-    let server = adapter.serve(Endpoints::new(health()).access(behind_local_proxy()));
+    let server = adapter.serve(Endpoints::new(troubled()).access(behind_local_proxy()));
     let answer = get(&server, "/readyz?verbose").await;
     assert_eq!(answer.status, 503);
     assert_eq!(answer.header("content-type"), "text/plain; charset=utf-8");
@@ -232,7 +214,7 @@ async fn verbose_is_kubernetes_text(adapter: Adapter) {
 }
 
 async fn accept_text_plain_selects_the_text_form(adapter: Adapter) {
-    let server = adapter.serve(Endpoints::new(health()));
+    let server = adapter.serve(Endpoints::new(troubled()));
     let answer = get_with(&server, "/livez", &[("accept", "text/plain")]).await;
     assert_eq!(answer.header("content-type"), "text/plain; charset=utf-8");
     assert_eq!(answer.body, "[+]event_loop ok\nlivez check passed\n");
@@ -246,7 +228,7 @@ async fn accept_text_plain_selects_the_text_form(adapter: Adapter) {
 }
 
 async fn exclude_leaves_probes_out_and_warns_about_unknown_names(adapter: Adapter) {
-    let server = adapter.serve(Endpoints::new(health()).access(behind_local_proxy()));
+    let server = adapter.serve(Endpoints::new(troubled()).access(behind_local_proxy()));
     let answer = get(&server, "/readyz?verbose&exclude=database&exclude=nope").await;
     assert_eq!(answer.status, 200);
     assert_eq!(
@@ -278,7 +260,7 @@ async fn exclude_leaves_probes_out_and_warns_about_unknown_names(adapter: Adapte
 }
 
 async fn one_probe_by_name_and_404_for_unknown_names(adapter: Adapter) {
-    let server = adapter.serve(Endpoints::new(health()));
+    let server = adapter.serve(Endpoints::new(troubled()));
     let answer = get(&server, "/readyz/database").await;
     assert_eq!(answer.status, 503);
     assert_eq!(answer.json()["checks"].as_object().unwrap().len(), 1);
@@ -356,7 +338,7 @@ async fn drain_fails_readiness_and_keeps_liveness(adapter: Adapter) {
 }
 
 async fn head_is_served_like_get(adapter: Adapter) {
-    let server = adapter.serve(Endpoints::new(health()));
+    let server = adapter.serve(Endpoints::new(troubled()));
     for path in ["/readyz", "/livez/event_loop"] {
         let get = get(&server, path).await;
         let head = send(&server, reqwest::Method::HEAD, path, &[]).await;
@@ -367,7 +349,7 @@ async fn head_is_served_like_get(adapter: Adapter) {
 }
 
 async fn other_methods_are_405_with_allow(adapter: Adapter) {
-    let server = adapter.serve(Endpoints::new(health()));
+    let server = adapter.serve(Endpoints::new(troubled()));
     for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"] {
         for path in ["/readyz", "/readyz/database", "/healthz"] {
             let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
@@ -383,7 +365,7 @@ async fn other_methods_are_405_with_allow(adapter: Adapter) {
 }
 
 async fn bad_query_strings_are_400_with_a_message(adapter: Adapter) {
-    let server = adapter.serve(Endpoints::new(health()));
+    let server = adapter.serve(Endpoints::new(troubled()));
     let answer = get(&server, "/readyz?verbose=maybe").await;
     assert_eq!(
         (answer.status, answer.body.as_str()),
@@ -411,7 +393,7 @@ async fn bad_query_strings_are_400_with_a_message(adapter: Adapter) {
 }
 
 async fn every_error_has_a_short_message(adapter: Adapter) {
-    let server = adapter.serve(Endpoints::new(health()));
+    let server = adapter.serve(Endpoints::new(troubled()));
     for (method, path, expected) in [
         (reqwest::Method::GET, "/readyz?verbose=maybe", 400),
         (reqwest::Method::GET, "/readyz/nope", 404),
@@ -493,7 +475,7 @@ async fn bodies_with_many_long_outputs_stay_under_the_cap(adapter: Adapter) {
 
 async fn the_allowlist_refuses_with_403_before_anything_else(adapter: Adapter) {
     let policy = AccessPolicy::new().allow("10.0.0.0/8").unwrap();
-    let server = adapter.serve(Endpoints::new(health()).access(policy));
+    let server = adapter.serve(Endpoints::new(troubled()).access(policy));
     for (method, path) in [
         (reqwest::Method::GET, "/readyz"),
         (reqwest::Method::GET, "/readyz/nope"),
@@ -515,7 +497,7 @@ async fn the_allowlist_refuses_with_403_before_anything_else(adapter: Adapter) {
 
 async fn the_allowlist_judges_a_trusted_proxys_client(adapter: Adapter) {
     let policy = behind_local_proxy().allow("198.51.100.0/24").unwrap();
-    let server = adapter.serve(Endpoints::new(health()).access(policy));
+    let server = adapter.serve(Endpoints::new(troubled()).access(policy));
     let allowed = get_with(&server, "/livez", &[("x-forwarded-for", "198.51.100.7")]).await;
     assert_eq!(allowed.status, 200, "the trusted proxy's client is allowed");
     assert_eq!(
@@ -531,7 +513,7 @@ const TOKEN: &str = "c2VjcmV0LXRva2VuLTAxMjM0NTY3";
 
 async fn the_token_unlocks_details_and_a_wrong_one_is_401(adapter: Adapter) {
     let policy = behind_local_proxy().token(TOKEN).unwrap();
-    let server = adapter.serve(Endpoints::new(health()).access(policy));
+    let server = adapter.serve(Endpoints::new(troubled()).access(policy));
     let bearer = format!("Bearer {TOKEN}");
     let answer = get_with(&server, "/readyz", &[REMOTE]).await;
     assert_eq!(answer.status, 503);
@@ -557,7 +539,7 @@ async fn the_token_unlocks_details_and_a_wrong_one_is_401(adapter: Adapter) {
 
 async fn require_token_refuses_requests_without_it(adapter: Adapter) {
     let policy = AccessPolicy::new().require_token(TOKEN).unwrap();
-    let server = adapter.serve(Endpoints::new(health()).access(policy));
+    let server = adapter.serve(Endpoints::new(troubled()).access(policy));
     let answer = get(&server, "/livez").await;
     assert_eq!(
         (answer.status, answer.body.as_str()),
@@ -625,7 +607,7 @@ async fn raw(addr: std::net::SocketAddr, request: &[u8]) -> (u16, String) {
 }
 
 async fn raw_requests_with_odd_bytes_never_get_a_500(adapter: Adapter) {
-    let server = adapter.serve(Endpoints::new(health()));
+    let server = adapter.serve(Endpoints::new(troubled()));
     let long_query = format!(
         "GET /readyz?{} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
         "exclude=a&".repeat(20_000)
@@ -705,7 +687,7 @@ async fn raw_requests_with_odd_bytes_never_get_a_500(adapter: Adapter) {
 #[test]
 fn axum_without_connect_info_treats_the_client_as_unknown() {
     run(Adapter::Axum, |_| async {
-        let server = Adapter::serve_axum_without_connect_info(Endpoints::new(health()));
+        let server = Adapter::serve_axum_without_connect_info(Endpoints::new(troubled()));
         let answer = get(&server, "/readyz?verbose").await;
         assert_eq!(
             answer.body,
@@ -714,7 +696,7 @@ fn axum_without_connect_info_treats_the_client_as_unknown() {
         );
         let policy = AccessPolicy::new().allow("127.0.0.1").unwrap();
         let server =
-            Adapter::serve_axum_without_connect_info(Endpoints::new(health()).access(policy));
+            Adapter::serve_axum_without_connect_info(Endpoints::new(troubled()).access(policy));
         assert_eq!(
             get(&server, "/livez").await.status,
             403,

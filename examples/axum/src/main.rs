@@ -67,14 +67,7 @@ struct AppState {
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let level = std::env::var("RUST_LOG")
-        .ok()
-        .and_then(|level| level.parse().ok())
-        .unwrap_or(tracing::Level::INFO);
-    tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_writer(std::io::stderr)
-        .init();
+    example_probes::init_logging();
     let grace = seconds("DRAIN_SECS", Shutdown::DEFAULT_GRACE)?;
 
     let probes = Probes::open().await.map_err(std::io::Error::other)?;

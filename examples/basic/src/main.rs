@@ -81,14 +81,7 @@ fn main() -> ExitCode {
 
 #[actix_web::main]
 async fn serve() -> std::io::Result<()> {
-    let level = std::env::var("RUST_LOG")
-        .ok()
-        .and_then(|level| level.parse().ok())
-        .unwrap_or(tracing::Level::INFO);
-    tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_writer(std::io::stderr)
-        .init();
+    example_probes::init_logging();
     let bind = bind();
     let grace = seconds("DRAIN_SECS", Shutdown::DEFAULT_GRACE)?;
     let shutdown_timeout = seconds("SHUTDOWN_TIMEOUT_SECS", Duration::from_secs(10))?;

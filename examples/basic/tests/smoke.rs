@@ -3,9 +3,8 @@
 //! drains readiness at once, then stops the server cleanly after the grace period.
 
 use std::process::Command;
-use std::time::{Duration, Instant};
 
-use healthz_tests::example::{Example, assert_probes_answers, client};
+use healthz_tests::example::{Example, assert_drains_on_sigterm, assert_probes_answers, client};
 
 fn start(env: &[(&str, &str)]) -> (Example, String) {
     let example = Example::start(env!("CARGO_BIN_EXE_example-basic"), "example-basic", env);
@@ -91,56 +90,7 @@ async fn the_example_gives_every_examples_answers() {
 
 #[tokio::test]
 async fn sigterm_drains_readiness_at_once_then_exits_cleanly() {
-    let grace = Duration::from_secs(2);
-    let (mut example, base) = start(&[("DRAIN_SECS", "2")]);
-    let client = client();
-    let (status, ready) = get(&client, &format!("{base}/readyz")).await;
-    assert_eq!(status, 200, "ready before the signal: {ready}");
-
-    example.terminate();
-    let signalled = Instant::now();
-    loop {
-        let res = client.get(format!("{base}/readyz")).send().await.unwrap();
-        if res.status().as_u16() == 503 {
-            break;
-        }
-        assert_eq!(res.status().as_u16(), 200);
-        assert!(
-            signalled.elapsed() < Duration::from_millis(100),
-            "/readyz still answered 200 {:?} after SIGTERM",
-            signalled.elapsed()
-        );
-    }
-    let drained = signalled.elapsed();
-    assert!(drained < Duration::from_millis(100), "{drained:?}");
-
-    let verbose = client
-        .get(format!("{base}/readyz?verbose"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(
-        verbose,
-        "[-]shutdown failed: draining\nreadyz check failed\n"
-    );
-    let (status, live) = get(&client, &format!("{base}/livez")).await;
-    assert_eq!(status, 200, "liveness stays up while draining: {live}");
-    assert!(
-        signalled.elapsed() < grace,
-        "these requests must land inside the grace period"
-    );
-    drop(client);
-
-    let status = example.exit_within(Duration::from_secs(20)).await;
-    let stopped = signalled.elapsed();
-    assert!(status.success(), "exit status {status}");
-    assert!(
-        stopped >= grace,
-        "the server stopped {stopped:?} after SIGTERM, before the {grace:?} grace period ended"
-    );
+    assert_drains_on_sigterm(env!("CARGO_BIN_EXE_example-basic"), "example-basic").await;
 }
 
 /// Runs `example-basic healthcheck [path]` with `BIND` set, as a container `HEALTHCHECK` would.

@@ -145,6 +145,18 @@ pub fn bind() -> String {
     std::env::var("BIND").unwrap_or_else(|_| "127.0.0.1:8080".to_owned())
 }
 
+/// Logs through `tracing` to stderr, at the level `RUST_LOG` names (default `info`).
+pub fn init_logging() {
+    let level = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|level| level.parse().ok())
+        .unwrap_or(tracing::Level::INFO);
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
 /// The paths every example prints for people to try.
 pub const PATHS: [&str; 6] = [
     "/livez",
@@ -154,3 +166,39 @@ pub const PATHS: [&str; 6] = [
     "/startupz",
     "/healthz",
 ];
+
+#[cfg(test)]
+mod tests {
+    use healthz_core::{Health, Problem};
+
+    #[test]
+    fn without_their_state_the_probes_name_what_is_missing() {
+        let error = Health::builder().build().unwrap_err();
+        let missing: Vec<(&str, &str)> = error
+            .problems()
+            .iter()
+            .filter_map(|problem| match problem {
+                Problem::MissingState { probe, type_name } => Some((&*probe.name, *type_name)),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            missing
+                .iter()
+                .any(|(name, ty)| *name == "database" && ty.contains("Sqlite")),
+            "{missing:?}"
+        );
+        assert!(missing.iter().any(|(name, _)| *name == "maintenance"));
+        let database = error
+            .problems()
+            .iter()
+            .map(ToString::to_string)
+            .find(|p| p.contains("`database`"))
+            .unwrap();
+        println!("{error}");
+        assert!(
+            database.contains("examples/probes/src/lib.rs:"),
+            "{database}"
+        );
+    }
+}
