@@ -5,12 +5,14 @@ use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::FutureExt as _;
 
 use healthz_rules::{NameError, RuleError, TagError, check_name, check_tag};
 
 use crate::engine::{RunCtx, Slot};
+use crate::events::{DEFAULT_MONITOR_INTERVAL, Hub};
 use crate::observe::OnChange;
 use crate::probe::{self, Location, ProbeInfo, ProbeSpec, Runner};
 use crate::report::Meta;
@@ -52,6 +54,7 @@ pub struct HealthBuilder {
     registered: Box<dyn Fn(&ProbeInfo<'_>) -> bool + Send + Sync>,
     observers: Vec<Arc<dyn Observer>>,
     meta: Meta,
+    monitor_interval: Duration,
 }
 
 impl fmt::Debug for HealthBuilder {
@@ -79,6 +82,7 @@ impl HealthBuilder {
             registered: Box::new(|_| true),
             observers: Vec::new(),
             meta: Meta::default(),
+            monitor_interval: DEFAULT_MONITOR_INTERVAL,
         }
     }
 
@@ -233,6 +237,14 @@ impl HealthBuilder {
         self.observer(OnChange(callback))
     }
 
+    /// How often a `Health` with [subscribers](Health::subscribe) re-evaluates every kind, so that
+    /// changes surface without requests (default 1 s). Cached and polled probes are read as any
+    /// request reads them; an uncached probe runs this often while someone subscribes.
+    pub fn monitor_interval(mut self, every: Duration) -> Self {
+        self.monitor_interval = every;
+        self
+    }
+
     /// The service version, reported as `version` to authorized callers.
     pub fn version(mut self, version: impl Into<Cow<'static, str>>) -> Self {
         self.meta.version = Some(version.into());
@@ -267,11 +279,15 @@ impl HealthBuilder {
             registered,
             observers,
             meta,
+            monitor_interval,
         } = self;
         let mut problems: Vec<Problem> = duplicate_state
             .into_iter()
             .map(|type_name| Problem::DuplicateState { type_name })
             .collect();
+        if monitor_interval.is_zero() {
+            problems.push(Problem::ZeroMonitorInterval);
+        }
         let specs = probe::registered()
             .map(ProbeSpec::from_def)
             .filter(|spec| registered(&spec.meta.info()))
@@ -330,6 +346,7 @@ impl HealthBuilder {
         let ctx = RunCtx {
             state: Arc::new(state),
             observers,
+            events: Hub::new(monitor_interval),
         };
         Ok(Health::from_parts(slots, ctx, meta))
     }
@@ -393,6 +410,8 @@ pub enum Problem {
         /// What is wrong.
         reason: NameError,
     },
+    /// [`HealthBuilder::monitor_interval`] is zero.
+    ZeroMonitorInterval,
     /// A probe's tag is not usable in a query string.
     InvalidTag {
         /// The probe.
@@ -421,6 +440,9 @@ impl fmt::Display for Problem {
                 "state of type `{type_name}` was supplied twice: supply each type once (wrap distinct values in newtypes)"
             ),
             Problem::InvalidOptions { probe, error } => write!(f, "{probe}: {error}"),
+            Problem::ZeroMonitorInterval => f.write_str(
+                "`monitor_interval` must be greater than zero: it is how often a subscribed `Health` re-evaluates",
+            ),
             Problem::InvalidName { probe, reason } => write!(f, "{probe}: {reason}"),
             Problem::InvalidTag { probe, tag, error } => {
                 write!(f, "{probe}: invalid tag {tag:?}: {error}")

@@ -1,8 +1,9 @@
 //! [`Health`]: the evaluated set of probes a service serves.
 
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
+use std::time::SystemTime;
 
 use futures_util::future::join_all;
 use tokio::sync::watch;
@@ -11,6 +12,7 @@ use tokio::time::Instant;
 use crate::builder::HealthBuilder;
 use crate::engine::gate::{Gates, Readiness};
 use crate::engine::{Read, RunCtx, Slot, poller};
+use crate::events::{AggregateEvent, Event};
 use crate::probe::ProbeInfo;
 use crate::render::RenderCache;
 use crate::report::{CheckResult, Meta, Report, Scope};
@@ -51,10 +53,15 @@ pub(crate) struct Inner {
     pub(crate) gates: Gates,
     meta: Arc<Meta>,
     aggregates: [watch::Sender<Option<Status>>; 3],
+    /// Each kind's last published status and gate, for change events.
+    published: Mutex<[Option<Published>; 3]>,
     ready: watch::Sender<bool>,
     /// Dropping this sender (with the last `Health`) stops the pollers.
     pollers: OnceLock<watch::Sender<()>>,
 }
+
+/// A kind's published status and the gate that decided it.
+type Published = (Status, Option<Gate>);
 
 /// A kind's status, the gate that decided it (if one did), and its checks.
 type Evaluated = (Status, Option<Gate>, Vec<CheckResult>);
@@ -75,6 +82,7 @@ impl Health {
                 gates: Gates::new(started),
                 renders: RenderCache::default(),
                 aggregates: std::array::from_fn(|_| watch::Sender::new(None)),
+                published: Mutex::new([None, None, None]),
                 ready: watch::Sender::new(false),
                 pollers: OnceLock::new(),
             }),
@@ -143,7 +151,7 @@ impl Health {
         let (status, gate, checks, excluded) = match scope {
             Scope::Kind(kind) => {
                 let (status, gate, checks) = self.evaluate_kind(kind, exclude).await;
-                self.publish(kind, status);
+                self.publish(kind, status, gate.as_ref());
                 // A gate closed before the probes were looked at: nothing was left out.
                 let excluded = if gate.is_none() {
                     self.excluded(kind, exclude)
@@ -171,9 +179,9 @@ impl Health {
                 if ready.1 != Some(Gate::Starting) {
                     excluded.extend(self.excluded(Kind::Startup, exclude));
                 }
-                self.publish(Kind::Liveness, live.0);
-                self.publish(Kind::Readiness, ready.0);
-                self.publish(Kind::Startup, startup.0);
+                self.publish(Kind::Liveness, live.0, None);
+                self.publish(Kind::Readiness, ready.0, ready.1.as_ref());
+                self.publish(Kind::Startup, startup.0, None);
                 let status = live.0.worst(ready.0).worst(startup.0);
                 let mut checks = live.2;
                 checks.extend(ready.2);
@@ -371,22 +379,47 @@ impl Health {
         ready
     }
 
-    /// Records a kind's aggregate for watchers and observers.
-    fn publish(&self, kind: Kind, status: Status) {
-        let changed = self.inner.aggregates[kind.index()].send_if_modified(|current| {
-            let changed = *current != Some(status);
-            *current = Some(status);
-            changed
-        });
-        if changed {
+    /// Records a kind's aggregate (and the gate that decided it) for watchers, observers and
+    /// subscribers.
+    fn publish(&self, kind: Kind, status: Status, gate: Option<&Gate>) {
+        let inner = &self.inner;
+        let previous = {
+            let mut published = inner
+                .published
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let last = &mut published[kind.index()];
+            if last
+                .as_ref()
+                .is_some_and(|(s, g)| *s == status && g.as_ref() == gate)
+            {
+                None
+            } else {
+                Some(last.replace((status, gate.cloned())).map(|(s, _)| s))
+            }
+        };
+        let Some(from) = previous else {
+            return;
+        };
+        if from != Some(status) {
             tracing::info!(kind = %kind, status = %status, "aggregate status changed");
-            self.inner.ctx.notify_aggregate(kind, status);
+            inner.aggregates[kind.index()].send_replace(Some(status));
+            inner.ctx.notify_aggregate(kind, status);
+            if kind == Kind::Readiness && status.is_healthy() {
+                inner
+                    .ready
+                    .send_if_modified(|ready| !std::mem::replace(ready, true));
+            }
         }
-        if kind == Kind::Readiness && status.is_healthy() {
-            self.inner
-                .ready
-                .send_if_modified(|ready| !std::mem::replace(ready, true));
-        }
+        inner.ctx.events.send(|| {
+            Event::Aggregate(AggregateEvent {
+                kind,
+                from,
+                to: status,
+                gate: gate.cloned(),
+                time: SystemTime::now(),
+            })
+        });
     }
 
     /// Makes readiness fail at once with output `draining`, while liveness stays up: call it when
@@ -395,7 +428,7 @@ impl Health {
     pub fn drain(&self) {
         if self.inner.gates.drain() {
             tracing::info!("draining: readiness now fails");
-            self.publish(Kind::Readiness, Status::Fail);
+            self.publish(Kind::Readiness, Status::Fail, Some(&Gate::Draining));
         }
     }
 

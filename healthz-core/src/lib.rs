@@ -50,6 +50,7 @@ mod check;
 ))]
 pub mod checks;
 mod engine;
+pub mod events;
 mod expansion;
 mod health;
 #[cfg(feature = "prometheus")]

@@ -25,6 +25,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
+use crate::events::{Event, Hub, ProbeEvent};
 use crate::observe::{Outcome, RunEvent, StatusChange};
 use crate::{Kind, Observer, StateMap, Status};
 
@@ -77,6 +78,7 @@ impl Snapshot {
 pub(crate) struct RunCtx {
     pub(crate) state: Arc<StateMap>,
     pub(crate) observers: Vec<Arc<dyn Observer>>,
+    pub(crate) events: Hub,
 }
 
 impl RunCtx {
@@ -86,10 +88,20 @@ impl RunCtx {
         }
     }
 
-    pub(crate) fn notify_change(&self, change: &StatusChange<'_>) {
+    pub(crate) fn notify_change(&self, change: &StatusChange<'_>, time: SystemTime) {
         for observer in &self.observers {
             observer.on_change(change);
         }
+        self.events.send(|| {
+            Event::Probe(ProbeEvent {
+                kind: change.kind,
+                name: change.name.into(),
+                from: change.from,
+                to: change.to,
+                output: change.output.map(Into::into),
+                time,
+            })
+        });
     }
 
     pub(crate) fn notify_cache_hit(&self, kind: Kind, name: &str) {

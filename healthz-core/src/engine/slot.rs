@@ -193,13 +193,16 @@ impl Slot {
             }
             Status::Pass => tracing::info!(from = from_str, to = %to, "probe status changed"),
         }
-        ctx.notify_change(&StatusChange {
-            kind: self.kind(),
-            name: self.name(),
-            from,
-            to,
-            output,
-        });
+        ctx.notify_change(
+            &StatusChange {
+                kind: self.kind(),
+                name: self.name(),
+                from,
+                to,
+                output,
+            },
+            snapshot.time,
+        );
     }
 }
 

@@ -1,0 +1,192 @@
+//! Status changes as a stream: [`Health::subscribe`] for gRPC `Watch`, the dashboard's event
+//! stream, or your own code.
+//!
+//! Every subscriber sees every change: a probe's reported status changing (or its first result),
+//! and a kind's aggregate status or gate changing. While at least one subscription is alive, one
+//! task per `Health` re-evaluates every kind every
+//! [`monitor_interval`](crate::HealthBuilder::monitor_interval) (default 1 s), so that changes
+//! surface without requests; cached and polled probes are read as any request reads them. The
+//! buffer is bounded: a subscriber that falls behind gets [`Event::Lagged`] and should start
+//! again from a fresh report.
+
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::{broadcast, watch};
+
+use crate::{Gate, Health, Kind, Status};
+
+/// How many events a subscriber may fall behind before it gets [`Event::Lagged`].
+pub const EVENT_BUFFER: usize = 256;
+
+/// The default [`monitor_interval`](crate::HealthBuilder::monitor_interval): 1 s.
+pub const DEFAULT_MONITOR_INTERVAL: Duration = Duration::from_secs(1);
+
+/// One change.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// A probe's reported status changed, or it reported for the first time.
+    Probe(ProbeEvent),
+    /// A kind's aggregate status or gate changed.
+    Aggregate(AggregateEvent),
+    /// The subscriber fell behind and missed this many events: start again from a fresh report.
+    Lagged {
+        /// How many.
+        missed: u64,
+    },
+}
+
+/// A probe's status change.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ProbeEvent {
+    /// The probe's kind.
+    pub kind: Kind,
+    /// The probe's name.
+    pub name: Arc<str>,
+    /// The previous status, or `None` for the probe's first result.
+    pub from: Option<Status>,
+    /// The new status.
+    pub to: Status,
+    /// The output that came with it, credentials redacted.
+    pub output: Option<Arc<str>>,
+    /// When the run that changed it finished.
+    pub time: SystemTime,
+}
+
+/// A kind's aggregate change.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct AggregateEvent {
+    /// The kind.
+    pub kind: Kind,
+    /// The previous status, or `None` for the kind's first evaluation.
+    pub from: Option<Status>,
+    /// The new status.
+    pub to: Status,
+    /// The gate that decided it (starting, draining), if one did.
+    pub gate: Option<Gate>,
+    /// When it changed.
+    pub time: SystemTime,
+}
+
+/// A subscription to a `Health`'s [`Event`]s; see [`Health::subscribe`]. While one is alive, the
+/// `Health` re-evaluates every kind every monitor interval. Dropping it unsubscribes.
+#[derive(Debug)]
+pub struct Subscription {
+    receiver: broadcast::Receiver<Event>,
+    _monitor: Option<Arc<Monitor>>,
+}
+
+impl Subscription {
+    /// The next event. Waits for one; [`Event::Lagged`] when this subscriber fell behind.
+    pub async fn recv(&mut self) -> Event {
+        loop {
+            match self.receiver.recv().await {
+                Ok(event) => return event,
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    return Event::Lagged { missed };
+                }
+                // The sender lives as long as the `Health`, which the monitor keeps alive; without
+                // a runtime there is no monitor, and nothing more will come.
+                Err(broadcast::error::RecvError::Closed) => std::future::pending().await,
+            }
+        }
+    }
+}
+
+/// The task that re-evaluates a subscribed `Health`; it stops when the last subscription that
+/// holds it is dropped.
+#[derive(Debug)]
+pub(crate) struct Monitor {
+    _stop: watch::Sender<()>,
+}
+
+/// The sending side, held by the `Health`.
+pub(crate) struct Hub {
+    sender: broadcast::Sender<Event>,
+    monitor: Mutex<Weak<Monitor>>,
+    interval: Duration,
+}
+
+impl Hub {
+    pub(crate) fn new(interval: Duration) -> Self {
+        Hub {
+            sender: broadcast::Sender::new(EVENT_BUFFER),
+            monitor: Mutex::new(Weak::new()),
+            interval,
+        }
+    }
+
+    /// Sends an event to every subscriber; nothing when there is none.
+    pub(crate) fn send(&self, event: impl FnOnce() -> Event) {
+        if self.sender.receiver_count() > 0 {
+            // An error only says nobody listens any more.
+            let _ = self.sender.send(event());
+        }
+    }
+}
+
+impl Health {
+    /// Subscribes to this `Health`'s status changes.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use healthz_core::events::Event;
+    /// use healthz_core::{Health, Kind, ProbeOptions, Status};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), healthz_core::BuildError> {
+    /// let health = Health::builder()
+    ///     .without_registered()
+    ///     .readiness("db", ProbeOptions::new(), || async {})
+    ///     .monitor_interval(Duration::from_millis(50))
+    ///     .build()?;
+    /// let mut events = health.subscribe();
+    /// health.drain();
+    /// loop {
+    ///     if let Event::Aggregate(change) = events.recv().await {
+    ///         if change.gate.is_some() {
+    ///             assert_eq!((change.kind, change.to), (Kind::Readiness, Status::Fail));
+    ///             break;
+    ///         }
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn subscribe(&self) -> Subscription {
+        let hub = &self.inner().ctx.events;
+        let receiver = hub.sender.subscribe();
+        let mut monitor = hub.monitor.lock().unwrap_or_else(PoisonError::into_inner);
+        let running = monitor.upgrade().or_else(|| {
+            let started = self.start_monitor(hub.interval)?;
+            *monitor = Arc::downgrade(&started);
+            Some(started)
+        });
+        Subscription {
+            receiver,
+            _monitor: running,
+        }
+    }
+
+    /// Spawns the monitor, if a Tokio runtime is running.
+    fn start_monitor(&self, interval: Duration) -> Option<Arc<Monitor>> {
+        let runtime = tokio::runtime::Handle::try_current().ok()?;
+        let (stop, mut stopped) = watch::channel(());
+        let health = self.clone();
+        runtime.spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = health.check_all() => {}
+                    _ = stopped.changed() => return,
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(interval) => {}
+                    _ = stopped.changed() => return,
+                }
+            }
+        });
+        Some(Arc::new(Monitor { _stop: stop }))
+    }
+}
