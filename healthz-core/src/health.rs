@@ -395,12 +395,19 @@ impl Health {
             {
                 None
             } else {
-                Some(last.replace((status, gate.cloned())).map(|(s, _)| s))
+                Some(last.replace((status, gate.cloned())))
             }
         };
-        let Some(from) = previous else {
+        let Some(previous) = previous else {
             return;
         };
+        if previous.as_ref().map(|(_, g)| g.as_ref()) != Some(gate)
+            && (previous.is_some() || gate.is_some())
+        {
+            inner.ctx.notify_gate(kind, gate);
+        }
+        let previous = previous.map(|(s, _)| s);
+        let from = previous;
         if from != Some(status) {
             tracing::info!(kind = %kind, status = %status, "aggregate status changed");
             inner.aggregates[kind.index()].send_replace(Some(status));
@@ -430,6 +437,63 @@ impl Health {
             tracing::info!("draining: readiness now fails");
             self.publish(Kind::Readiness, Status::Fail, Some(&Gate::Draining));
         }
+    }
+
+    /// Makes readiness fail at once with `reason` as its output, until
+    /// [`accept_traffic`](Self::accept_traffic): for maintenance, a cache warm-up after a
+    /// failover, an open circuit breaker, an operator's command. Liveness stays up, and no
+    /// readiness probe runs meanwhile. Calling it again replaces the reason.
+    ///
+    /// ```
+    /// use healthz_core::{Gate, Health, Kind, Status};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), healthz_core::BuildError> {
+    /// let health = Health::builder().without_registered().build()?;
+    /// health.refuse_traffic("maintenance until 02:00");
+    /// let report = health.check(Kind::Readiness).await;
+    /// assert_eq!(report.status(), Status::Fail);
+    /// assert_eq!(report.output(), Some("maintenance until 02:00"));
+    /// health.accept_traffic();
+    /// assert_eq!(health.check(Kind::Readiness).await.status(), Status::Pass);
+    /// # Ok(()) }
+    /// ```
+    pub fn refuse_traffic(&self, reason: impl Into<Arc<str>>) {
+        let reason = reason.into();
+        let previous = self.inner.gates.refuse(Arc::clone(&reason));
+        if previous.as_deref() != Some(&*reason) {
+            tracing::info!(reason = %reason, "refusing traffic: readiness now fails");
+            if !self.is_draining() {
+                self.publish(
+                    Kind::Readiness,
+                    Status::Fail,
+                    Some(&Gate::RefusingTraffic(reason)),
+                );
+            }
+        }
+    }
+
+    /// Undoes [`refuse_traffic`](Self::refuse_traffic): readiness is decided by its probes again
+    /// (and by startup). After [`drain`](Self::drain) it changes nothing: draining wins. The new
+    /// readiness is evaluated at once on the current Tokio runtime, so subscribers and metrics see
+    /// the change without waiting for a request.
+    pub fn accept_traffic(&self) {
+        if let Some(reason) = self.inner.gates.accept() {
+            tracing::info!(was = %reason, "accepting traffic again");
+            if !self.is_draining()
+                && let Ok(runtime) = tokio::runtime::Handle::try_current()
+            {
+                let health = self.clone();
+                drop(runtime.spawn(async move {
+                    health.check(Kind::Readiness).await;
+                }));
+            }
+        }
+    }
+
+    /// The reason traffic is refused, while [`refuse_traffic`](Self::refuse_traffic) is in force.
+    pub fn refusing_traffic(&self) -> Option<Arc<str>> {
+        self.inner.gates.refusing()
     }
 
     /// Whether [`drain`](Self::drain) was called.

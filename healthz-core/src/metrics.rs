@@ -10,6 +10,7 @@
 //! | `healthz_probe_runs_total` | counter | `kind`, `probe`, `outcome` | runs by outcome: `pass`, `warn`, `fail`, `timeout`, `panic` |
 //! | `healthz_probe_cache_hits_total` | counter | `kind`, `probe` | requests answered from a cached or polled result |
 //! | `healthz_status` | gauge | `kind`, `status` | 1 for the kind's current aggregate status, 0 for the others |
+//! | `healthz_gate` | gauge | `kind`, `gate` | 1 while the gate (`starting`, `refusing_traffic`, `draining`) holds the kind failed, 0 otherwise |
 //!
 //! Alert on `healthz_probe_status{status="fail"} == 1`, or on a rising
 //! `healthz_probe_runs_total{outcome="timeout"}`.
@@ -45,7 +46,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::{Registry, Unit};
 
 use crate::observe::{Outcome, RunEvent, StatusChange};
-use crate::{Kind, Observer, ProbeInfo, Status};
+use crate::{Gate, Kind, Observer, ProbeInfo, Status};
 
 /// `kind` and `probe` labels.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -69,6 +70,16 @@ struct RunLabels {
     probe: String,
     outcome: OutcomeLabel,
 }
+
+/// `kind` and `gate` labels.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindGateLabels {
+    kind: KindLabel,
+    gate: &'static str,
+}
+
+/// The gates, by their label.
+const GATES: [&str; 3] = ["starting", "refusing_traffic", "draining"];
 
 /// `kind` and `status` labels.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -125,6 +136,7 @@ pub struct Metrics {
     runs: Family<RunLabels, Counter>,
     cache_hits: Family<ProbeLabels, Counter>,
     aggregate: Family<KindStatusLabels, Gauge>,
+    gate: Family<KindGateLabels, Gauge>,
     /// Per kind, per probe name: made when the `Health` is built.
     handles: Arc<OnceLock<HandleMap>>,
 }
@@ -138,6 +150,7 @@ impl Metrics {
             runs: Family::default(),
             cache_hits: Family::default(),
             aggregate: Family::default(),
+            gate: Family::default(),
             handles: Arc::default(),
         };
         let registry = registry.sub_registry_with_prefix("healthz");
@@ -166,6 +179,11 @@ impl Metrics {
             "status",
             "Current aggregate status of each kind: 1 for the status it has, 0 for the others",
             metrics.aggregate.clone(),
+        );
+        registry.register(
+            "gate",
+            "1 while a gate (starting, refusing_traffic, draining) holds a kind failed, 0 otherwise",
+            metrics.gate.clone(),
         );
         metrics
     }
@@ -249,6 +267,17 @@ impl Observer for Metrics {
                     })
                     .inc();
             }
+        }
+    }
+
+    fn on_gate(&self, kind: Kind, current: Option<&Gate>) {
+        for gate in GATES {
+            self.gate
+                .get_or_create(&KindGateLabels {
+                    kind: KindLabel(kind),
+                    gate,
+                })
+                .set(i64::from(current.is_some_and(|g| g.as_str() == gate)));
         }
     }
 

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::{Kind, ProbeInfo, Status};
+use crate::{Gate, Kind, ProbeInfo, Status};
 
 /// How one probe run ended, finer than its [`Status`]: metrics count runs by outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -130,6 +130,12 @@ pub trait Observer: Send + Sync + 'static {
     /// The aggregate status of a kind changed.
     fn on_aggregate(&self, kind: Kind, status: Status) {
         let _ = (kind, status);
+    }
+
+    /// The gate of a kind changed: `Some` while starting, refusing traffic or draining closes it,
+    /// `None` once its probes decide again.
+    fn on_gate(&self, kind: Kind, gate: Option<&Gate>) {
+        let _ = (kind, gate);
     }
 }
 

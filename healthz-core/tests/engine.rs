@@ -1075,3 +1075,92 @@ async fn rendered_bodies_wait_for_startup() {
         "latched startup is served from the cache"
     );
 }
+
+#[tokio::test]
+async fn refusing_traffic_fails_readiness_until_accepted_and_drain_wins() {
+    let runs = counter();
+    let health = builder()
+        .readiness("db", ProbeOptions::new(), counting(&runs, MS, Status::Pass))
+        .liveness("loop", ProbeOptions::new(), || async {})
+        .build()
+        .unwrap();
+    assert_eq!(health.check(Kind::Readiness).await.status(), Status::Pass);
+    health.refuse_traffic("maintenance until 02:00");
+    assert_eq!(
+        health.refusing_traffic().as_deref(),
+        Some("maintenance until 02:00")
+    );
+    let refused = health.check(Kind::Readiness).await;
+    assert_eq!(
+        (refused.status(), refused.output()),
+        (Status::Fail, Some("maintenance until 02:00"))
+    );
+    assert_eq!(
+        refused.gate(),
+        Some(&healthz_core::Gate::RefusingTraffic(
+            "maintenance until 02:00".into()
+        ))
+    );
+    assert!(
+        refused.checks().is_empty(),
+        "no readiness probe runs meanwhile"
+    );
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    assert_eq!(health.check(Kind::Liveness).await.status(), Status::Pass);
+    let own = health.check_probe(Kind::Readiness, "db").await.unwrap();
+    assert_eq!(
+        own.status(),
+        Status::Pass,
+        "a probe's own path reports the probe"
+    );
+
+    health.accept_traffic();
+    assert_eq!(health.refusing_traffic(), None);
+    assert_eq!(health.check(Kind::Readiness).await.status(), Status::Pass);
+
+    health.refuse_traffic("failover");
+    health.drain();
+    health.accept_traffic();
+    let drained = health.check(Kind::Readiness).await;
+    assert_eq!(
+        (drained.status(), drained.gate()),
+        (Status::Fail, Some(&healthz_core::Gate::Draining)),
+        "drain wins: accepting traffic after drain changes nothing"
+    );
+}
+
+#[tokio::test]
+async fn gate_changes_reach_observers() {
+    #[derive(Clone, Default)]
+    struct Gates(Arc<std::sync::Mutex<Vec<Option<String>>>>);
+    impl healthz_core::Observer for Gates {
+        fn on_gate(&self, kind: Kind, gate: Option<&healthz_core::Gate>) {
+            assert_eq!(kind, Kind::Readiness);
+            self.0
+                .lock()
+                .unwrap()
+                .push(gate.map(|g| g.as_str().to_owned()));
+        }
+    }
+    let seen = Gates::default();
+    let health = builder()
+        .readiness("db", ProbeOptions::new(), || async {})
+        .observer(seen.clone())
+        .build()
+        .unwrap();
+    health.check(Kind::Readiness).await;
+    health.refuse_traffic("maintenance");
+    health.refuse_traffic("maintenance");
+    health.accept_traffic();
+    health.check(Kind::Readiness).await;
+    health.drain();
+    assert_eq!(
+        *seen.0.lock().unwrap(),
+        [
+            Some("refusing_traffic".to_owned()),
+            None,
+            Some("draining".to_owned())
+        ],
+        "each transition once; none for a first evaluation without a gate"
+    );
+}

@@ -1,7 +1,11 @@
-//! Gates: what makes readiness fail whatever its probes say (starting, draining). Decided here
-//! once; reports carry the decision as a [`Gate`], and renderers read that.
+//! Gates: what makes readiness fail whatever its probes say (starting, refusing traffic,
+//! draining). Decided here once; reports carry the decision as a [`Gate`], and renderers read
+//! that.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+
+use arc_swap::ArcSwapOption;
 
 /// Why a report answers `fail` whatever its probes say.
 ///
@@ -23,6 +27,9 @@ pub enum Gate {
     /// Readiness, before every startup probe has passed once. The report then holds the startup
     /// probes' results.
     Starting,
+    /// Readiness, while [`Health::refuse_traffic`](crate::Health::refuse_traffic) is in force,
+    /// with its reason: no readiness probe runs.
+    RefusingTraffic(Arc<str>),
     /// Readiness, once [`Health::drain`](crate::Health::drain) was called: no probe runs.
     Draining,
 }
@@ -32,6 +39,16 @@ impl Gate {
     pub fn output(&self) -> &str {
         match self {
             Gate::Starting => "starting: the startup probes have not all passed yet",
+            Gate::RefusingTraffic(reason) => reason,
+            Gate::Draining => "draining",
+        }
+    }
+
+    /// A short name: `starting`, `refusing_traffic` or `draining` (metrics label it so).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Gate::Starting => "starting",
+            Gate::RefusingTraffic(_) => "refusing_traffic",
             Gate::Draining => "draining",
         }
     }
@@ -41,6 +58,7 @@ impl Gate {
     pub fn check_name(&self) -> &'static str {
         match self {
             Gate::Starting => "startup",
+            Gate::RefusingTraffic(_) => "traffic",
             Gate::Draining => "shutdown",
         }
     }
@@ -62,6 +80,8 @@ pub(crate) enum Readiness {
 pub(crate) struct Gates {
     started: AtomicBool,
     draining: AtomicBool,
+    /// The reason traffic is refused, while it is.
+    refusing: ArcSwapOption<Arc<str>>,
 }
 
 impl Gates {
@@ -70,13 +90,17 @@ impl Gates {
         Gates {
             started: AtomicBool::new(started),
             draining: AtomicBool::new(false),
+            refusing: ArcSwapOption::empty(),
         }
     }
 
-    /// The gate of readiness, without running anything.
+    /// The gate of readiness, without running anything. Draining wins over refusing traffic,
+    /// which wins over starting.
     pub(crate) fn readiness(&self) -> Readiness {
         if self.is_draining() {
             Readiness::Closed(Gate::Draining)
+        } else if let Some(reason) = self.refusing.load().as_deref() {
+            Readiness::Closed(Gate::RefusingTraffic(Arc::clone(reason)))
         } else if !self.is_started() {
             Readiness::Starting
         } else {
@@ -101,6 +125,25 @@ impl Gates {
     pub(crate) fn drain(&self) -> bool {
         !self.draining.swap(true, Ordering::AcqRel)
     }
+
+    /// Refuses traffic with `reason` (replacing an earlier reason); the previous reason.
+    pub(crate) fn refuse(&self, reason: Arc<str>) -> Option<Arc<str>> {
+        self.refusing
+            .swap(Some(Arc::new(reason)))
+            .map(|previous| Arc::clone(&*previous))
+    }
+
+    /// The reason traffic is refused, while it is.
+    pub(crate) fn refusing(&self) -> Option<Arc<str>> {
+        self.refusing.load().as_deref().cloned()
+    }
+
+    /// Accepts traffic again; the reason it was refused with, if it was.
+    pub(crate) fn accept(&self) -> Option<Arc<str>> {
+        self.refusing
+            .swap(None)
+            .map(|previous| Arc::clone(&*previous))
+    }
 }
 
 #[cfg(test)]
@@ -118,5 +161,20 @@ mod tests {
         assert!(!gates.start());
         assert_eq!(gates.readiness(), Readiness::Closed(Gate::Draining));
         assert_eq!(Gates::new(true).readiness(), Readiness::Open);
+    }
+
+    #[test]
+    fn refusing_traffic_is_reversible_and_drain_wins_over_it() {
+        let gates = Gates::new(false);
+        assert_eq!(gates.refuse("maintenance".into()), None);
+        let refusing = Readiness::Closed(Gate::RefusingTraffic("maintenance".into()));
+        assert_eq!(gates.readiness(), refusing, "refusing wins over starting");
+        assert_eq!(gates.accept().as_deref(), Some("maintenance"));
+        assert_eq!(gates.readiness(), Readiness::Starting);
+        gates.refuse("failover".into());
+        gates.drain();
+        assert_eq!(gates.readiness(), Readiness::Closed(Gate::Draining));
+        gates.accept();
+        assert_eq!(gates.readiness(), Readiness::Closed(Gate::Draining));
     }
 }

@@ -27,7 +27,7 @@ use tokio::time::Instant;
 
 use crate::events::{Event, Hub, ProbeEvent};
 use crate::observe::{Outcome, RunEvent, StatusChange};
-use crate::{Kind, Observer, StateMap, Status};
+use crate::{Gate, Kind, Observer, StateMap, Status};
 
 pub(crate) use freshness::Freshness;
 pub(crate) use slot::{Read, Slot};
@@ -113,6 +113,12 @@ impl RunCtx {
     pub(crate) fn notify_aggregate(&self, kind: Kind, status: Status) {
         for observer in &self.observers {
             observer.on_aggregate(kind, status);
+        }
+    }
+
+    pub(crate) fn notify_gate(&self, kind: Kind, gate: Option<&Gate>) {
+        for observer in &self.observers {
+            observer.on_gate(kind, gate);
         }
     }
 }
