@@ -7,6 +7,12 @@
 //! | [`http`] | `reqwest-0_13` | an HTTP upstream answers `GET` with a 2xx status, through your reqwest 0.13 `Client` |
 //! | [`tcp`] | `tcp` | an address accepts TCP connections |
 //! | [`disk_space`] | `disk` | a file system has at least so many bytes free (fs4, on the blocking pool) |
+//! | [`amqp`] | `lapin-4` | a lapin 4 `Connection` (RabbitMQ) is connected, and a channel opens and closes on it |
+//! | [`nats`] | `nats-0_51` | an async-nats 0.51 `Client` is connected, and the server answers a request |
+//! | [`jetstream`] | `nats-0_51` | a JetStream `Context`'s client is connected, and JetStream returns the account's information |
+//! | [`mqtt`] | `mqtt-0_25` | a rumqttc 0.25 client's event loop is connected, and the broker answers a request (through an [`MqttMonitor`] the event loop feeds) |
+//! | [`memory`] | `process` | the process's resident memory is at most so many bytes (Linux `/proc`) |
+//! | [`open_files`] | `process` | the process's open file descriptors are at most a fraction of its limit (Linux `/proc`) |
 //!
 //! `healthz-actix` re-exports the same features.
 //!
@@ -45,7 +51,8 @@
 //! # What every check does
 //!
 //! - **Latency**: a check reports its run time in milliseconds as the observed value
-//!   (`observedValue`, `observedUnit: "ms"`), pass or fail.
+//!   (`observedValue`, `observedUnit: "ms"`), pass or fail. The checks that measure something
+//!   report that instead: [`memory`] in `bytes`, [`open_files`] in `descriptors`.
 //! - **Clear output**: a failure says what failed and why, for example
 //!   `PostgreSQL: no connection within 500ms` or
 //!   `GET http://payments:8080/healthz answered 503 Service Unavailable`.
@@ -65,11 +72,14 @@
 //! new major comes out, a new feature (`sqlx-0_10`, `redis-2`, `reqwest-0_14`) can be added beside
 //! the old one, and both can be enabled at once. The version is written with `_` in place of `.`,
 //! as in `serde_with`'s `chrono_0_4`, and names the major: `0_9` for a 0.x crate, `1` from 1.0 on.
+//! The same holds for `lapin-4`, `nats-0_51` and `mqtt-0_25` (rumqttc 0.25).
 //!
-//! The functions do not change when a major is added: [`sql`], [`redis`](fn@redis) and [`http`]
-//! accept anything that implements the sealed traits [`SqlPool`], [`RedisConnection`] and
-//! [`HttpClient`], which each feature implements for its major's types. A program that moves
-//! from one major to the next changes its features, not its calls.
+//! The functions do not change when a major is added: [`sql`], [`redis`](fn@redis), [`http`],
+//! [`amqp`], [`nats`], [`jetstream`] and [`MqttMonitor`] accept anything that implements the
+//! sealed traits [`SqlPool`], [`RedisConnection`], [`HttpClient`], [`AmqpConnection`],
+//! [`NatsClient`], [`JetStreamContext`], [`MqttClient`] and [`MqttEvent`], which each feature
+//! implements for its major's types. A program that moves from one major to the next changes its
+//! features, not its calls.
 //!
 //! # Adding a family
 //!
@@ -93,10 +103,18 @@ use tokio::time::Instant;
 
 use crate::{BoxFuture, Check, redact};
 
+#[cfg(feature = "lapin-4")]
+mod amqp;
 #[cfg(feature = "disk")]
 mod disk;
 #[cfg(feature = "reqwest-0_13")]
 mod http;
+#[cfg(feature = "mqtt-0_25")]
+mod mqtt;
+#[cfg(feature = "nats-0_51")]
+mod nats;
+#[cfg(feature = "process")]
+mod process;
 #[cfg(feature = "redis-1")]
 mod redis;
 #[cfg(feature = "sqlx-0_9")]
@@ -104,10 +122,18 @@ mod sql;
 #[cfg(feature = "tcp")]
 mod tcp;
 
+#[cfg(feature = "lapin-4")]
+pub use amqp::{AmqpConnection, amqp};
 #[cfg(feature = "disk")]
 pub use disk::disk_space;
 #[cfg(feature = "reqwest-0_13")]
 pub use http::{HttpClient, http};
+#[cfg(feature = "mqtt-0_25")]
+pub use mqtt::{MqttClient, MqttEvent, MqttMonitor, mqtt};
+#[cfg(feature = "nats-0_51")]
+pub use nats::{JetStreamContext, NatsClient, jetstream, nats};
+#[cfg(feature = "process")]
+pub use process::{memory, open_files};
 #[cfg(feature = "redis-1")]
 pub use redis::{RedisConnection, redis};
 #[cfg(feature = "sqlx-0_9")]
@@ -125,7 +151,7 @@ mod sealed {
     /// `Input` is what that function takes besides the handle: nothing for most, a URL for
     /// [`http`](super::http).
     #[allow(unreachable_pub)] // public in a private module: nameable as a bound, not implementable
-    #[allow(dead_code)] // when only families without handles (tcp, disk) are enabled
+    #[allow(dead_code)] // when only families without handles (tcp, disk, process) are enabled
     pub trait Handle<Input = ()> {
         /// A check of this handle (cloned into the check, which owns it).
         fn check(&self, input: Input) -> super::CheckFuture;
@@ -299,7 +325,7 @@ impl Budget {
     /// `"{what}: {missed} within 200ms"` if the deadline came first, or
     /// `"{what}: {failed}: {error}"` (`"{what}: {error}"` when `failed` is empty) with the error's
     /// sources if it failed.
-    #[allow(dead_code)] // unused when the only check enabled is disk
+    #[allow(dead_code)] // unused when the only checks enabled are disk and process
     pub(crate) async fn step<T, E>(
         &self,
         future: impl Future<Output = Result<T, E>>,
@@ -334,7 +360,7 @@ impl Budget {
     }
 }
 
-#[cfg(feature = "disk")]
+#[cfg(any(feature = "disk", feature = "process"))]
 /// `812.0 MiB`: a byte count in binary units, one decimal.
 fn bytes(n: u64) -> String {
     const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
@@ -397,7 +423,7 @@ mod tests {
         assert_eq!(chain(&plain), "disk on fire");
     }
 
-    #[cfg(feature = "disk")]
+    #[cfg(any(feature = "disk", feature = "process"))]
     #[test]
     fn byte_counts() {
         let cases = [
