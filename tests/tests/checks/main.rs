@@ -1,5 +1,6 @@
-//! The ready-made checks against real servers (`PostgreSQL`, `MariaDB`, Redis, `SQLite`, an HTTP
-//! server, TCP listeners, the local disk), with outages made by a TCP proxy in front of them.
+//! The ready-made checks against real servers (`PostgreSQL`, `MariaDB`, Redis, `SQLite`, RabbitMQ,
+//! NATS with JetStream, Mosquitto, an HTTP server, TCP listeners, the local disk, this process),
+//! with outages made by a TCP proxy in front of them.
 //!
 //! Every outage test walks the same path (see [`outage_and_recovery`]): the check passes, the
 //! proxy refuses connections, then blackholes them (accepts and never answers), then forwards
@@ -8,8 +9,12 @@
 //! The no-leak tests are in `no_leak.rs`, a binary of their own, since they count the process's
 //! file descriptors.
 
+mod amqp;
 mod disk;
 mod http;
+mod mqtt;
+mod nats;
+mod process;
 mod redis;
 mod sql;
 mod tcp;
