@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use healthz_actix::checks::{self, CheckFuture};
 use healthz_actix::{Check, Health, ProbeOptions, Status};
-use healthz_tests::{Needs, Service, TestServer};
+use healthz_tests::{Mqtt, Needs, Service, TestServer};
 use sqlx::mysql::MySqlPoolOptions;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::SqlitePoolOptions;
@@ -174,31 +174,16 @@ async fn mqtt() {
     let Some(mosquitto) = Service::get(Needs::Mqtt) else {
         return;
     };
-    let addr = mosquitto.addr();
-    let options = rumqttc::MqttOptions::new(
-        format!("healthz-no-leak-{}", std::process::id()),
-        addr.ip().to_string(),
-        addr.port(),
-    );
-    let (client, mut event_loop) = rumqttc::AsyncClient::new(options, 10);
-    let monitor = checks::MqttMonitor::new(&client);
-    let observer = monitor.clone();
-    let driver = tokio::spawn(async move {
-        loop {
-            let event = event_loop.poll().await;
-            observer.observe(&event);
-            if event.is_err() {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
-    });
+    let mqtt = Mqtt::start(mosquitto.addr());
+    let monitor = mqtt.monitor.clone();
     let started = Instant::now();
     while checks::mqtt(&monitor).await.status() != Status::Pass {
         assert!(started.elapsed() < SETTLE, "MQTT: never connected");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    no_leak("MQTT", move || checks::mqtt(&monitor), None).await;
-    driver.abort();
+    let checked = monitor.clone();
+    no_leak("MQTT", move || checks::mqtt(&checked), None).await;
+    drop(mqtt);
 }
 
 async fn process() {

@@ -131,6 +131,19 @@ async fn assert_fails(health: &Health, check: &impl MakeCheck, phase: &str, expe
     }
 }
 
+/// With a server gone silent on a live connection: `check` fails at [`TIMEOUT`] with `alone` on
+/// its own, and with the probe's timeout as a probe. Returns that probe's `Health`, to see it
+/// recover.
+async fn fails_at_the_timeout(check: impl MakeCheck, alone: &str) -> Health {
+    let output = check().timeout(TIMEOUT).await.output().map(str::to_owned);
+    assert_eq!(output.as_deref(), Some(alone));
+    let health = health(TIMEOUT, check);
+    let (status, output, elapsed) = evaluate(&health).await;
+    assert_eq!((status, output.as_deref()), (Status::Fail, Some(TIMED_OUT)));
+    assert!(elapsed < TIMEOUT + SLACK, "{elapsed:?}");
+    health
+}
+
 /// Waits (up to 3 s) until `done` holds.
 async fn until(what: &str, done: impl Fn() -> bool) {
     let started = Instant::now();
