@@ -1,9 +1,9 @@
-//! [`http`]: an HTTP upstream answers `GET` with a 2xx status.
+//! [`http`](fn@http): an HTTP upstream answers `GET` with a 2xx status.
 
 use super::CheckFuture;
 use super::sealed::Handle;
 
-/// An HTTP client that [`http`] can send its request with.
+/// An HTTP client that [`http`](fn@http) can send its request with.
 ///
 /// Implemented, with the feature `reqwest-0_13`, for reqwest 0.13's `Client`, so the check
 /// uses your client's TLS, proxy, headers and redirect policy. healthz enables no reqwest

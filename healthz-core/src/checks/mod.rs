@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | [`sql`] | `sqlx-0_9` | a sqlx 0.9 pool (`PostgreSQL`, `MySQL`/`MariaDB`, `SQLite`) hands out a connection that answers a ping |
 //! | [`redis`](fn@redis) | `redis-1` | a redis 1.x `ConnectionManager` or `MultiplexedConnection` answers `PING` with `PONG` |
-//! | [`http`] | `reqwest-0_13` | an HTTP upstream answers `GET` with a 2xx status, through your reqwest 0.13 `Client` |
+//! | [`http`](fn@http) | `reqwest-0_13` | an HTTP upstream answers `GET` with a 2xx status, through your reqwest 0.13 `Client` |
 //! | [`tcp`] | `tcp` | an address accepts TCP connections |
 //! | [`disk_space`] | `disk` | a file system has at least so many bytes free (fs4, on the blocking pool) |
 //! | [`amqp`] | `lapin-4` | a lapin 4 `Connection` (RabbitMQ) is connected, and a channel opens and closes on it |
@@ -74,7 +74,7 @@
 //! as in `serde_with`'s `chrono_0_4`, and names the major: `0_9` for a 0.x crate, `1` from 1.0 on.
 //! The same holds for `lapin-4`, `nats-0_51` and `mqtt-0_25` (rumqttc 0.25).
 //!
-//! The functions do not change when a major is added: [`sql`], [`redis`](fn@redis), [`http`],
+//! The functions do not change when a major is added: [`sql`], [`redis`](fn@redis), [`http`](fn@http),
 //! [`amqp`], [`nats`], [`jetstream`] and [`MqttMonitor`] accept anything that implements the
 //! sealed traits [`SqlPool`], [`RedisConnection`], [`HttpClient`], [`AmqpConnection`],
 //! [`NatsClient`], [`JetStreamContext`], [`MqttClient`] and [`MqttEvent`], which each feature
@@ -149,7 +149,7 @@ mod sealed {
     /// How healthz checks one kind of handle. A family implements it, beside its public marker
     /// trait, for each type of each client major it supports; its public function calls it.
     /// `Input` is what that function takes besides the handle: nothing for most, a URL for
-    /// [`http`](super::http).
+    /// [`http`](fn@super::http).
     #[allow(unreachable_pub)] // public in a private module: nameable as a bound, not implementable
     #[allow(dead_code)] // when only families without handles (tcp, disk, process) are enabled
     pub trait Handle<Input = ()> {

@@ -16,7 +16,7 @@ use crate::Check;
 ///
 /// This proves that something listens, not that it works: a server that accepts connections and
 /// never answers passes. Prefer [`sql`](super::sql), [`redis`](fn@super::redis) or
-/// [`http`](super::http) where they apply.
+/// [`http`](fn@super::http) where they apply.
 ///
 /// ```
 /// use healthz_core::{Status, checks};
