@@ -45,8 +45,8 @@ pub trait AmqpConnection: Handle {}
 /// made (a broker that accepts connections and does not answer them), and its recovery can stall
 /// when a frame is written onto a connection that has just broken (amqp-rs/lapin#450). So keep the
 /// connection where your probe reads it (an `RwLock<Arc<Connection>>`, say) and replace it when
-/// its status says `errored()` or `closed()`, or when this check has failed for a while although
-/// lapin says it is connected; healthz's own tests do exactly that.
+/// its status says `errored()` or `closed()`, or when this check has kept failing for a while,
+/// whatever lapin's status says; healthz's own tests do exactly that.
 ///
 /// A silent broker (packets dropped) is not noticed by lapin until its heartbeat times out (60 s
 /// by default, as RabbitMQ proposes); the check notices at once, since the broker must answer the

@@ -65,8 +65,8 @@ const AMQP_DOWN: Expect<'static> = Expect {
 
 /// What `checks::amqp`'s documentation tells a program to do, since lapin's auto-recovery gives
 /// up on some outages and stalls in others: keep the connection where the probe finds it, and
-/// replace it when lapin has given up on it, or when the check has failed for 2 s while lapin
-/// says it is connected. Stops with the returned task.
+/// replace it when lapin has given up on it, or when the check has kept failing for 2 s whatever
+/// lapin's status says. Stops with the returned task.
 async fn supervised(url: String) -> (Arc<RwLock<Arc<Connection>>>, JoinHandle<()>) {
     let current = Arc::new(RwLock::new(connect(&url, true).await));
     let watched = Arc::clone(&current);
@@ -83,8 +83,7 @@ async fn supervised(url: String) -> (Arc<RwLock<Arc<Connection>>>, JoinHandle<()
             let since = *failing_since.get_or_insert_with(std::time::Instant::now);
             let status = connection.status();
             let given_up = status.errored() || status.closed();
-            let stalled = status.connected() && since.elapsed() > Duration::from_secs(2);
-            if given_up || stalled {
+            if given_up || since.elapsed() > Duration::from_secs(2) {
                 let properties = ConnectionProperties::default().enable_auto_recover();
                 let attempt = Connection::connect(&url, properties);
                 if let Ok(Ok(fresh)) = tokio::time::timeout(Duration::from_secs(1), attempt).await {
