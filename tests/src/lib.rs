@@ -5,11 +5,13 @@
 
 mod adapter;
 pub mod example;
+mod mqtt;
 mod proxy;
 mod service;
 mod tool;
 
 pub use adapter::{Adapter, Served};
+pub use mqtt::Mqtt;
 pub use proxy::{Mode, Proxy};
 pub use service::{Needs, REQUIRE_SERVICES, Service};
 pub use tool::tool;

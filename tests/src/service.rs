@@ -1,5 +1,5 @@
-//! The real servers some tests need (`PostgreSQL`, `MariaDB`, Redis): where they are, and whether a
-//! test runs, skips or fails when one is absent.
+//! The real servers some tests need (`PostgreSQL`, `MariaDB`, Redis, RabbitMQ, NATS, Mosquitto):
+//! where they are, and whether a test runs, skips or fails when one is absent.
 
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs as _};
 use std::time::Duration;
@@ -18,6 +18,13 @@ pub enum Needs {
     MySql,
     /// Redis: `REDIS_URL`, default `redis://127.0.0.1:6379`.
     Redis,
+    /// An AMQP 0-9-1 broker (RabbitMQ): `AMQP_URL`, default
+    /// `amqp://guest:guest@127.0.0.1:5672/%2f`.
+    Amqp,
+    /// NATS, with JetStream for the JetStream tests: `NATS_URL`, default `nats://127.0.0.1:4222`.
+    Nats,
+    /// An MQTT broker (Mosquitto): `MQTT_URL`, default `mqtt://127.0.0.1:1883`.
+    Mqtt,
 }
 
 impl Needs {
@@ -27,6 +34,9 @@ impl Needs {
             Needs::Postgres => "DATABASE_URL",
             Needs::MySql => "MYSQL_URL",
             Needs::Redis => "REDIS_URL",
+            Needs::Amqp => "AMQP_URL",
+            Needs::Nats => "NATS_URL",
+            Needs::Mqtt => "MQTT_URL",
         }
     }
 
@@ -36,6 +46,9 @@ impl Needs {
             Needs::Postgres => "postgres://postgres@127.0.0.1:5432/test",
             Needs::MySql => "mysql://root@127.0.0.1:3306/test",
             Needs::Redis => "redis://127.0.0.1:6379",
+            Needs::Amqp => "amqp://guest:guest@127.0.0.1:5672/%2f",
+            Needs::Nats => "nats://127.0.0.1:4222",
+            Needs::Mqtt => "mqtt://127.0.0.1:1883",
         }
     }
 
@@ -45,6 +58,9 @@ impl Needs {
             Needs::Postgres => "PostgreSQL",
             Needs::MySql => "MySQL/MariaDB",
             Needs::Redis => "Redis",
+            Needs::Amqp => "RabbitMQ",
+            Needs::Nats => "NATS",
+            Needs::Mqtt => "MQTT broker",
         }
     }
 
@@ -53,6 +69,9 @@ impl Needs {
             Needs::Postgres => 5432,
             Needs::MySql => 3306,
             Needs::Redis => 6379,
+            Needs::Amqp => 5672,
+            Needs::Nats => 4222,
+            Needs::Mqtt => 1883,
         }
     }
 }

@@ -4,14 +4,19 @@
 //! One test in a binary of its own, so that nothing else in the process opens or closes file
 //! descriptors while it counts them. SQL pools get one connection, so the count is exact: a
 //! check that kept its connection would make the next one wait, and one that opened another
-//! would show in the descriptors.
+//! would show in the descriptors. The AMQP connection may have only 8 channels open at once, and
+//! must still open 8 after the 1,000 checks: one channel kept open by a check would fail that.
+//! The NATS client's server must have answered every request with a message of its own. The
+//! process checks' counts are compared with this process's own.
 
 use std::net::Ipv4Addr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use healthz_actix::checks::{self, CheckFuture};
 use healthz_actix::{Check, Health, ProbeOptions, Status};
-use healthz_tests::{Needs, Service, TestServer};
+use healthz_tests::{Mqtt, Needs, Service, TestServer};
 use sqlx::mysql::MySqlPoolOptions;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::SqlitePoolOptions;
@@ -26,6 +31,10 @@ fn a_thousand_checks_in_a_row_leak_nothing() {
         http().await;
         tcp().await;
         disk().await;
+        amqp().await;
+        nats().await;
+        mqtt().await;
+        process().await;
     });
 }
 
@@ -109,6 +118,90 @@ async fn tcp() {
 async fn disk() {
     let dir = std::env::temp_dir();
     no_leak("disk", move || checks::disk_space(&dir, 1), None).await;
+}
+
+async fn amqp() {
+    let Some(rabbitmq) = Service::get(Needs::Amqp) else {
+        return;
+    };
+    let url = format!("{}?channel_max=8", rabbitmq.url());
+    let properties = lapin::ConnectionProperties::default();
+    let connection = Arc::new(lapin::Connection::connect(&url, properties).await.unwrap());
+    assert_eq!(connection.configuration().channel_max(), 8);
+    let checked = Arc::clone(&connection);
+    no_leak("AMQP", move || checks::amqp(&checked), None).await;
+
+    // Every channel the checks opened is closed: all 8 open again, at once.
+    let mut channels = Vec::new();
+    for n in 0..8 {
+        let channel = connection.create_channel().await;
+        channels.push(channel.unwrap_or_else(|e| panic!("AMQP: channel {n} of 8: {e}")));
+    }
+    assert!(connection.create_channel().await.is_err(), "a 9th channel");
+    eprintln!(
+        "AMQP: {} channels open at once after the checks",
+        channels.len()
+    );
+}
+
+async fn nats() {
+    let Some(nats) = Service::get(Needs::Nats) else {
+        return;
+    };
+    let client = async_nats::connect(nats.url()).await.unwrap();
+    let statistics = client.statistics();
+    let counts = || {
+        let (sent, received) = (&statistics.out_messages, &statistics.in_messages);
+        (
+            sent.load(Ordering::Relaxed),
+            received.load(Ordering::Relaxed),
+        )
+    };
+    let before = counts();
+    let checked = client.clone();
+    no_leak("NATS", move || checks::nats(&checked), None).await;
+    let (sent, received) = counts();
+    assert_eq!(
+        (sent - before.0, received - before.1),
+        (1010, 1010),
+        "NATS: requests sent and answers received"
+    );
+    let jetstream = async_nats::jetstream::new(client);
+    no_leak("JetStream", move || checks::jetstream(&jetstream), None).await;
+}
+
+async fn mqtt() {
+    let Some(mosquitto) = Service::get(Needs::Mqtt) else {
+        return;
+    };
+    let mqtt = Mqtt::start(mosquitto.addr());
+    let monitor = mqtt.monitor.clone();
+    let started = Instant::now();
+    while checks::mqtt(&monitor).await.status() != Status::Pass {
+        assert!(started.elapsed() < SETTLE, "MQTT: never connected");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let checked = monitor.clone();
+    no_leak("MQTT", move || checks::mqtt(&checked), None).await;
+    drop(mqtt);
+}
+
+async fn process() {
+    no_leak("memory", || checks::memory(64 << 30), None).await;
+    no_leak("open files", || checks::open_files(0.9), None).await;
+
+    // Alone in its process, the count is exact: `open_fds` also counts the descriptor that lists
+    // `/proc/self/fd`, which the check leaves out.
+    let fds = settled_fds().await - 1;
+    let check = checks::open_files(1.0).await;
+    assert_eq!(check.observed_unit(), Some("descriptors"));
+    assert_eq!(
+        check.observed_value(),
+        Some(f64::from(u32::try_from(fds).unwrap())),
+        "{:?}",
+        check.output()
+    );
+    eprintln!("open files: the check counts {fds} descriptors, as /proc/self/fd does");
 }
 
 /// Runs `check` 1,000 times in a row after a warm-up, asserting that each passes and that the

@@ -7,8 +7,8 @@ use std::sync::{Mutex, PoisonError};
 use futures_util::FutureExt as _;
 use futures_util::future::Shared;
 
-use super::{Budget, CheckFuture, Outcome, chain};
-use crate::BoxFuture;
+use super::{Budget, CheckFuture, Outcome, bytes, chain};
+use crate::{BoxFuture, Check};
 
 /// Checks that the file system holding `path` has at least `min_free` bytes available to
 /// unprivileged users (`statvfs`'s `f_bavail`, through fs4).
@@ -38,29 +38,24 @@ use crate::BoxFuture;
 /// ```
 pub fn disk_space(path: impl AsRef<Path>, min_free: u64) -> CheckFuture {
     let path = path.as_ref().to_path_buf();
-    let what = format!("disk {}", path.display());
-    CheckFuture::new(what.clone(), move |budget| {
-        measure(path, min_free, what, budget)
+    CheckFuture::new(format!("disk {}", path.display()), move |budget| {
+        measure(path, min_free, budget)
     })
 }
 
-async fn measure(path: PathBuf, min_free: u64, what: String, budget: Budget) -> Outcome {
+async fn measure(path: PathBuf, min_free: u64, budget: Budget) -> Outcome {
     let Some(stats) = budget.run(space(path)).await else {
-        return Err(format!("{what}: {}", budget.missed("no answer")));
+        return Err(budget.fail(budget.missed("no answer")));
     };
-    let Space { available, total } = stats.map_err(|e| format!("{what}: {e}"))?;
+    let Space { available, total } = stats.map_err(|e| budget.fail(e))?;
     if available < min_free {
-        return Err(format!(
-            "{what}: {} free, below the minimum of {}",
+        return Err(budget.fail(format_args!(
+            "{} free, below the minimum of {}",
             bytes(available),
             bytes(min_free)
-        ));
+        )));
     }
-    Ok(Some(format!(
-        "{} free of {}",
-        bytes(available),
-        bytes(total)
-    )))
+    Ok(Check::pass().with_output(format!("{} free of {}", bytes(available), bytes(total))))
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -105,41 +100,4 @@ fn space(path: PathBuf) -> Query {
     .shared();
     running.insert(key, query.clone());
     query
-}
-
-/// `812.0 MiB`: a byte count in binary units, one decimal.
-fn bytes(n: u64) -> String {
-    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    if n < 1024 {
-        return format!("{n} B");
-    }
-    #[allow(clippy::cast_precision_loss)] // one decimal is all that is shown
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::bytes;
-
-    #[test]
-    fn byte_counts() {
-        let cases = [
-            (0, "0 B"),
-            (1023, "1023 B"),
-            (1024, "1.0 KiB"),
-            (1536, "1.5 KiB"),
-            (812 * 1024 * 1024, "812.0 MiB"),
-            (5 << 30, "5.0 GiB"),
-            (u64::MAX, "16.0 EiB"),
-        ];
-        for (n, text) in cases {
-            assert_eq!(bytes(n), text, "{n}");
-        }
-    }
 }

@@ -1,23 +1,16 @@
-//! [`http`]: an HTTP upstream answers `GET` with a 2xx status.
+//! [`http`](fn@http): an HTTP upstream answers `GET` with a 2xx status.
 
 use super::CheckFuture;
+use super::sealed::Handle;
 
-/// An HTTP client that [`http`] can send its request with.
+/// An HTTP client that [`http`](fn@http) can send its request with.
 ///
 /// Implemented, with the feature `reqwest-0_13`, for reqwest 0.13's `Client`, so the check
 /// uses your client's TLS, proxy, headers and redirect policy. healthz enables no reqwest
 /// features (no TLS): enable the ones you need on your own reqwest dependency. The trait is
 /// sealed: a later reqwest major gets its own feature and implementation, and your calls stay
 /// the same.
-pub trait HttpClient: private::Sealed {}
-
-mod private {
-    /// The part of [`HttpClient`](super::HttpClient) that users cannot implement or call.
-    #[allow(unreachable_pub)] // public in a private module: nameable as a bound, not implementable
-    pub trait Sealed {
-        fn get(&self, url: &str) -> super::CheckFuture;
-    }
-}
+pub trait HttpClient: for<'url> Handle<&'url str> {}
 
 /// Checks that `GET url` answers with a 2xx status. The body is read (up to 64 KiB, so the
 /// connection can be reused) and otherwise ignored.
@@ -42,29 +35,30 @@ mod private {
 /// # }
 /// ```
 pub fn http(client: &impl HttpClient, url: &str) -> CheckFuture {
-    private::Sealed::get(client, url)
+    client.check(url)
 }
 
 /// reqwest 0.13. A later major goes in a module of its own beside this one, behind its own
 /// feature.
 mod reqwest_0_13 {
+    use futures_util::TryFutureExt as _;
     use reqwest::{Client, Url};
 
-    use super::private;
-    use crate::checks::{Budget, CheckFuture, Outcome, chain};
+    use crate::Check;
+    use crate::checks::sealed::Handle;
+    use crate::checks::{Budget, CheckFuture, Outcome};
 
     /// How much of a body is read so the connection can go back to the client's pool.
     const MAX_BODY: usize = 64 * 1024;
 
     impl super::HttpClient for Client {}
 
-    impl private::Sealed for Client {
-        fn get(&self, url: &str) -> CheckFuture {
+    impl Handle<&str> for Client {
+        fn check(&self, url: &str) -> CheckFuture {
             match Url::parse(url) {
                 Ok(url) => {
                     let client = self.clone();
-                    let what = format!("GET {url}");
-                    CheckFuture::new(what.clone(), move |budget| get(client, url, what, budget))
+                    CheckFuture::new(format!("GET {url}"), move |budget| get(client, url, budget))
                 }
                 Err(e) => {
                     let reason = format!("invalid URL {url:?}: {e}");
@@ -74,36 +68,24 @@ mod reqwest_0_13 {
         }
     }
 
-    async fn get(client: Client, url: Url, what: String, budget: Budget) -> Outcome {
-        let mut response = match budget.run(client.get(url).send()).await {
-            None => return Err(format!("{what}: {}", budget.missed("no response"))),
-            Some(Err(e)) => return Err(format!("{what}: {}", chain(&e.without_url()))),
-            Some(Ok(response)) => response,
-        };
+    async fn get(client: Client, url: Url, budget: Budget) -> Outcome {
+        let send = client.get(url).send().map_err(reqwest::Error::without_url);
+        let mut response = budget.step(send, "no response", "").await?;
         let status = response.status();
         if !status.is_success() {
-            return Err(format!("{what} answered {status}"));
+            return Err(format!("{} answered {status}", budget.what()));
         }
         // Read a small body to its end so the connection is reused; a large one is dropped.
+        let missed = format!("answered {status}, but the body did not end");
+        let failed = format!("answered {status}, then the body failed");
         let mut read = 0;
         while read <= MAX_BODY {
-            match budget.run(response.chunk()).await {
-                Some(Ok(Some(chunk))) => read += chunk.len(),
-                Some(Ok(None)) => break,
-                None => {
-                    return Err(format!(
-                        "{what}: answered {status}, but {}",
-                        budget.missed("the body did not end")
-                    ));
-                }
-                Some(Err(e)) => {
-                    return Err(format!(
-                        "{what}: answered {status}, then the body failed: {}",
-                        chain(&e.without_url())
-                    ));
-                }
+            let chunk = response.chunk().map_err(reqwest::Error::without_url);
+            match budget.step(chunk, &missed, &failed).await? {
+                Some(chunk) => read += chunk.len(),
+                None => break,
             }
         }
-        Ok(None)
+        Ok(Check::pass())
     }
 }

@@ -4,9 +4,15 @@
 //! |---|---|---|
 //! | [`sql`] | `sqlx-0_9` | a sqlx 0.9 pool (`PostgreSQL`, `MySQL`/`MariaDB`, `SQLite`) hands out a connection that answers a ping |
 //! | [`redis`](fn@redis) | `redis-1` | a redis 1.x `ConnectionManager` or `MultiplexedConnection` answers `PING` with `PONG` |
-//! | [`http`] | `reqwest-0_13` | an HTTP upstream answers `GET` with a 2xx status, through your reqwest 0.13 `Client` |
+//! | [`http`](fn@http) | `reqwest-0_13` | an HTTP upstream answers `GET` with a 2xx status, through your reqwest 0.13 `Client` |
 //! | [`tcp`] | `tcp` | an address accepts TCP connections |
 //! | [`disk_space`] | `disk` | a file system has at least so many bytes free (fs4, on the blocking pool) |
+//! | [`amqp`] | `lapin-4` | a lapin 4 `Connection` (RabbitMQ) is connected, and a channel opens and closes on it |
+//! | [`nats`] | `nats-0_51` | an async-nats 0.51 `Client` is connected, and the server answers a request |
+//! | [`jetstream`] | `nats-0_51` | a JetStream `Context`'s client is connected, and JetStream returns the account's information |
+//! | [`mqtt`] | `mqtt-0_25` | a rumqttc 0.25 client's event loop is connected, and the broker answers a request (through an [`MqttMonitor`] the event loop feeds) |
+//! | [`memory`] | `process` | the process's resident memory is at most so many bytes (Linux `/proc`) |
+//! | [`open_files`] | `process` | the process's open file descriptors are at most a fraction of its limit (Linux `/proc`) |
 //!
 //! `healthz-actix` re-exports the same features.
 //!
@@ -45,7 +51,8 @@
 //! # What every check does
 //!
 //! - **Latency**: a check reports its run time in milliseconds as the observed value
-//!   (`observedValue`, `observedUnit: "ms"`), pass or fail.
+//!   (`observedValue`, `observedUnit: "ms"`), pass or fail. The checks that measure something
+//!   report that instead: [`memory`] in `bytes`, [`open_files`] in `descriptors`.
 //! - **Clear output**: a failure says what failed and why, for example
 //!   `PostgreSQL: no connection within 500ms` or
 //!   `GET http://payments:8080/healthz answered 503 Service Unavailable`.
@@ -65,15 +72,29 @@
 //! new major comes out, a new feature (`sqlx-0_10`, `redis-2`, `reqwest-0_14`) can be added beside
 //! the old one, and both can be enabled at once. The version is written with `_` in place of `.`,
 //! as in `serde_with`'s `chrono_0_4`, and names the major: `0_9` for a 0.x crate, `1` from 1.0 on.
+//! The same holds for `lapin-4`, `nats-0_51` and `mqtt-0_25` (rumqttc 0.25).
 //!
-//! The functions do not change when a major is added: [`sql`], [`redis`](fn@redis) and [`http`]
-//! accept anything that implements the sealed traits [`SqlPool`], [`RedisConnection`] and
-//! [`HttpClient`], which each feature implements for its major's types. A program that moves
-//! from one major to the next changes its features, not its calls.
+//! The functions do not change when a major is added: [`sql`], [`redis`](fn@redis), [`http`](fn@http),
+//! [`amqp`], [`nats`], [`jetstream`] and [`MqttMonitor`] accept anything that implements the
+//! sealed traits [`SqlPool`], [`RedisConnection`], [`HttpClient`], [`AmqpConnection`],
+//! [`NatsClient`], [`JetStreamContext`], [`MqttClient`] and [`MqttEvent`], which each feature
+//! implements for its major's types. A program that moves from one major to the next changes its
+//! features, not its calls.
+//!
+//! # Adding a family
+//!
+//! A new family is one file: its public trait, empty, over the crate-private
+//! `sealed::Handle`; its function, which calls `Handle::check`; and, in a module named after the
+//! client's major, the two impls for each accepted type and the run itself, an async fn of the
+//! handle and a `Budget` that awaits each step with `Budget::step` (which bounds it by the
+//! timeout and writes the failure `"{what}: {reason}: {driver error}"`) and returns
+//! `Ok(Check::pass())`. `CheckFuture` does the rest: the timeout, the latency, the redaction.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -82,10 +103,18 @@ use tokio::time::Instant;
 
 use crate::{BoxFuture, Check, redact};
 
+#[cfg(feature = "lapin-4")]
+mod amqp;
 #[cfg(feature = "disk")]
 mod disk;
 #[cfg(feature = "reqwest-0_13")]
 mod http;
+#[cfg(feature = "mqtt-0_25")]
+mod mqtt;
+#[cfg(feature = "nats-0_51")]
+mod nats;
+#[cfg(feature = "process")]
+mod process;
 #[cfg(feature = "redis-1")]
 mod redis;
 #[cfg(feature = "sqlx-0_9")]
@@ -93,10 +122,18 @@ mod sql;
 #[cfg(feature = "tcp")]
 mod tcp;
 
+#[cfg(feature = "lapin-4")]
+pub use amqp::{AmqpConnection, amqp};
 #[cfg(feature = "disk")]
 pub use disk::disk_space;
 #[cfg(feature = "reqwest-0_13")]
 pub use http::{HttpClient, http};
+#[cfg(feature = "mqtt-0_25")]
+pub use mqtt::{MqttClient, MqttEvent, MqttMonitor, mqtt};
+#[cfg(feature = "nats-0_51")]
+pub use nats::{JetStreamContext, NatsClient, jetstream, nats};
+#[cfg(feature = "process")]
+pub use process::{memory, open_files};
 #[cfg(feature = "redis-1")]
 pub use redis::{RedisConnection, redis};
 #[cfg(feature = "sqlx-0_9")]
@@ -104,12 +141,31 @@ pub use sql::{SqlPool, sql};
 #[cfg(feature = "tcp")]
 pub use tcp::tcp;
 
+/// The sealing of the traits through which the checks accept your handles ([`SqlPool`],
+/// [`RedisConnection`], [`HttpClient`], ...): a family's public trait is an empty trait over
+/// [`Handle`](sealed::Handle), which is public in this private module, so users can name the
+/// public trait as a bound but can neither implement it nor call the check through it.
+mod sealed {
+    /// How healthz checks one kind of handle. A family implements it, beside its public marker
+    /// trait, for each type of each client major it supports; its public function calls it.
+    /// `Input` is what that function takes besides the handle: nothing for most, a URL for
+    /// [`http`](fn@super::http).
+    #[allow(unreachable_pub)] // public in a private module: nameable as a bound, not implementable
+    #[allow(dead_code)] // when only families without handles (tcp, disk, process) are enabled
+    pub trait Handle<Input = ()> {
+        /// A check of this handle (cloned into the check, which owns it).
+        fn check(&self, input: Input) -> super::CheckFuture;
+    }
+}
+
 /// How long a check called on its own may take before it fails: 5 s. Inside a
 /// [`Health`](crate::Health), the probe's own timeout (500 ms by default) comes first.
 pub const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Why a check failed, or an optional note when it passed.
-type Outcome = Result<Option<String>, String>;
+/// How a check's run ends: with a [`Check`] (usually [`Check::pass`]; a check that measures
+/// something attaches its own observed value), or with the reason it failed, which
+/// [`Budget::fail`] and [`Budget::step`] write.
+type Outcome = Result<Check, String>;
 
 /// A ready-made check on its way: a `'static`, `Send` future of a [`Check`], returned by every
 /// function in [`checks`](self).
@@ -151,7 +207,7 @@ impl CheckFuture {
         F: FnOnce(Budget) -> Fut + Send + 'static,
         Fut: Future<Output = Outcome> + Send + 'static,
     {
-        let what = what.into();
+        let what: Arc<str> = what.into().into();
         let start: Start = Box::new(move |timeout| finish(what, timeout, run).boxed());
         CheckFuture {
             timeout: DEFAULT_CHECK_TIMEOUT,
@@ -208,9 +264,10 @@ impl Future for CheckFuture {
     }
 }
 
-/// Runs a check under its timeout and turns its outcome into a [`Check`] with the latency as the
-/// observed value and credentials redacted from the output.
-async fn finish<F, Fut>(what: String, timeout: Duration, run: F) -> Check
+/// Runs a check under its timeout and turns its outcome into a [`Check`] with credentials redacted
+/// from the output and, unless the check observed a value of its own, the latency as the observed
+/// value.
+async fn finish<F, Fut>(what: Arc<str>, timeout: Duration, run: F) -> Check
 where
     F: FnOnce(Budget) -> Fut,
     Fut: Future<Output = Outcome>,
@@ -219,38 +276,105 @@ where
     let budget = Budget {
         deadline: started + timeout,
         timeout,
+        what,
     };
     let outcome = budget
-        .run(run(budget))
+        .run(run(budget.clone()))
         .await
-        .unwrap_or_else(|| Err(format!("{what}: {}", budget.missed("no answer"))));
+        .unwrap_or_else(|| Err(budget.fail(budget.missed("no answer"))));
     let millis = started.elapsed().as_secs_f64() * 1e3;
-    let check = match outcome {
-        Ok(None) => Check::pass(),
-        Ok(Some(note)) => Check::pass().with_output(redact(&note).into_owned()),
-        Err(reason) => Check::fail(redact(&reason).into_owned()),
-    };
-    check.observed(millis, "ms")
+    let mut check = outcome.unwrap_or_else(Check::fail);
+    if let Some(redacted) = check.output().map(redact).and_then(owned) {
+        check = check.with_output(redacted);
+    }
+    if check.observed_value().is_none() {
+        check = check.observed(millis, "ms");
+    }
+    check
 }
 
-/// The time a check has: its deadline, and the timeout it came from (for messages).
-#[derive(Clone, Copy, Debug)]
+/// The text of a `Cow` that redaction changed.
+fn owned(text: Cow<'_, str>) -> Option<String> {
+    match text {
+        Cow::Borrowed(_) => None,
+        Cow::Owned(text) => Some(text),
+    }
+}
+
+/// The time a check has (its deadline, and the timeout it came from, for messages) and what it
+/// checks (the name its failures start with).
+///
+/// Every step of a check that waits on something goes through [`step`](Self::step) (or
+/// [`run`](Self::run)), so no step outlives the check's timeout, and every failure through
+/// [`fail`](Self::fail), so they all read `"{what}: {reason}"`.
+#[derive(Clone, Debug)]
 pub(crate) struct Budget {
     deadline: Instant,
     timeout: Duration,
+    what: Arc<str>,
 }
 
 impl Budget {
     /// Awaits `future` until the deadline; `None` if the deadline came first (the future is
     /// dropped).
-    pub(crate) async fn run<F: Future>(self, future: F) -> Option<F::Output> {
+    pub(crate) async fn run<F: Future>(&self, future: F) -> Option<F::Output> {
         tokio::time::timeout_at(self.deadline, future).await.ok()
     }
 
+    /// Awaits one step of the check until the deadline: its value, or the failure
+    /// `"{what}: {missed} within 200ms"` if the deadline came first, or
+    /// `"{what}: {failed}: {error}"` (`"{what}: {error}"` when `failed` is empty) with the error's
+    /// sources if it failed.
+    #[allow(dead_code)] // unused when the only checks enabled are disk and process
+    pub(crate) async fn step<T, E>(
+        &self,
+        future: impl Future<Output = Result<T, E>>,
+        missed: &str,
+        failed: &str,
+    ) -> Result<T, String>
+    where
+        E: std::error::Error + 'static,
+    {
+        match self.run(future).await {
+            Some(Ok(value)) => Ok(value),
+            Some(Err(e)) if failed.is_empty() => Err(self.fail(chain(&e))),
+            Some(Err(e)) => Err(self.fail(format_args!("{failed}: {}", chain(&e)))),
+            None => Err(self.fail(self.missed(missed))),
+        }
+    }
+
+    /// `"{what}: {reason}"`: the output of a failed check.
+    pub(crate) fn fail(&self, reason: impl fmt::Display) -> String {
+        format!("{}: {reason}", self.what)
+    }
+
+    /// What the check checks: the name its outputs start with.
+    #[cfg_attr(not(feature = "reqwest-0_13"), allow(dead_code))]
+    pub(crate) fn what(&self) -> &str {
+        &self.what
+    }
+
     /// `"{what} within 200ms"`.
-    pub(crate) fn missed(self, what: &str) -> String {
+    pub(crate) fn missed(&self, what: &str) -> String {
         format!("{what} within {}", humantime::format_duration(self.timeout))
     }
+}
+
+#[cfg(any(feature = "disk", feature = "process"))]
+/// `812.0 MiB`: a byte count in binary units, one decimal.
+fn bytes(n: u64) -> String {
+    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    #[allow(clippy::cast_precision_loss)] // one decimal is all that is shown
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
 }
 
 /// An error and its sources, joined with `": "`, leaving out a source whose text the message
@@ -299,11 +423,28 @@ mod tests {
         assert_eq!(chain(&plain), "disk on fire");
     }
 
+    #[cfg(any(feature = "disk", feature = "process"))]
+    #[test]
+    fn byte_counts() {
+        let cases = [
+            (0, "0 B"),
+            (1023, "1023 B"),
+            (1024, "1.0 KiB"),
+            (1536, "1.5 KiB"),
+            (812 * 1024 * 1024, "812.0 MiB"),
+            (5 << 30, "5.0 GiB"),
+            (u64::MAX, "16.0 EiB"),
+        ];
+        for (n, text) in cases {
+            assert_eq!(bytes(n), text, "{n}");
+        }
+    }
+
     #[tokio::test(start_paused = true)]
     async fn latency_timeout_and_redaction() {
         let slow = CheckFuture::new("Thing", |_| async {
             tokio::time::sleep(Duration::from_secs(60)).await;
-            Ok(None)
+            Ok(Check::pass())
         })
         .timeout(Duration::from_millis(200))
         .await;
@@ -319,11 +460,56 @@ mod tests {
 
         let noted = CheckFuture::new("Thing", |budget| async move {
             tokio::time::sleep(Duration::from_millis(3)).await;
-            Ok(Some(budget.missed("done")))
+            Ok(Check::pass().with_output(budget.missed("done")))
         })
         .await;
         assert_eq!(noted.status(), crate::Status::Pass);
         assert_eq!(noted.output(), Some("done within 5s"));
         assert_eq!(noted.observed_value(), Some(3.0));
+
+        let measured = CheckFuture::new("Thing", |_| async {
+            Ok(Check::warn("token=hunter2 is 3 MiB").observed(3.0, "MiB"))
+        })
+        .await;
+        assert_eq!(measured.status(), crate::Status::Warn);
+        assert_eq!(measured.output(), Some("token=*** is 3 MiB"));
+        assert_eq!(
+            (measured.observed_value(), measured.observed_unit()),
+            (Some(3.0), Some("MiB"))
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn steps_fail_with_the_name_the_reason_and_the_error() {
+        let refused = || std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        let budget = Budget {
+            deadline: Instant::now() + Duration::from_millis(200),
+            timeout: Duration::from_millis(200),
+            what: "Thing".into(),
+        };
+        let failed = budget
+            .step(
+                async { Err::<(), _>(refused()) },
+                "no answer",
+                "cannot connect",
+            )
+            .await;
+        assert_eq!(failed, Err(format!("Thing: cannot connect: {}", refused())));
+        let bare = budget
+            .step(async { Err::<(), _>(refused()) }, "no answer", "")
+            .await;
+        assert_eq!(bare, Err(format!("Thing: {}", refused())));
+        let slow = budget
+            .step(
+                std::future::pending::<Result<(), std::io::Error>>(),
+                "no answer",
+                "",
+            )
+            .await;
+        assert_eq!(slow, Err("Thing: no answer within 200ms".to_owned()));
+        let done = budget
+            .step(async { Ok::<_, std::io::Error>(7) }, "no answer", "")
+            .await;
+        assert_eq!(done, Ok(7));
     }
 }

@@ -1,6 +1,7 @@
 //! [`redis`](fn@redis): a Redis connection answers `PING` with `PONG`.
 
 use super::CheckFuture;
+use super::sealed::Handle;
 
 /// A Redis connection that [`redis`](fn@redis) can check.
 ///
@@ -11,16 +12,7 @@ use super::CheckFuture;
 ///
 /// Prefer a `ConnectionManager`: it reconnects after an outage. A `MultiplexedConnection` whose
 /// connection broke stays broken, and so does the check.
-pub trait RedisConnection: private::Sealed {}
-
-mod private {
-    /// The part of [`RedisConnection`](super::RedisConnection) that users cannot implement or
-    /// call.
-    #[allow(unreachable_pub)] // public in a private module: nameable as a bound, not implementable
-    pub trait Sealed {
-        fn check(&self) -> super::CheckFuture;
-    }
-}
+pub trait RedisConnection: Handle {}
 
 /// Checks that Redis answers `PING` with `PONG` on `connection`.
 ///
@@ -51,28 +43,29 @@ mod private {
 /// # }
 /// ```
 pub fn redis(connection: &impl RedisConnection) -> CheckFuture {
-    private::Sealed::check(connection)
+    connection.check(())
 }
 
 /// redis 1.x. A later major goes in a module of its own beside this one, behind its own feature.
 mod redis_1 {
     use redis::aio::{ConnectionLike, ConnectionManager, MultiplexedConnection};
 
-    use super::private;
-    use crate::checks::{Budget, CheckFuture, Outcome, chain};
+    use crate::Check;
+    use crate::checks::sealed::Handle;
+    use crate::checks::{Budget, CheckFuture, Outcome};
 
     impl super::RedisConnection for ConnectionManager {}
     impl super::RedisConnection for MultiplexedConnection {}
 
-    impl private::Sealed for ConnectionManager {
-        fn check(&self) -> CheckFuture {
+    impl Handle for ConnectionManager {
+        fn check(&self, (): ()) -> CheckFuture {
             let connection = self.clone();
             CheckFuture::new("Redis", move |budget| ping(connection, budget))
         }
     }
 
-    impl private::Sealed for MultiplexedConnection {
-        fn check(&self) -> CheckFuture {
+    impl Handle for MultiplexedConnection {
+        fn check(&self, (): ()) -> CheckFuture {
             let connection = self.clone();
             CheckFuture::new("Redis", move |budget| ping(connection, budget))
         }
@@ -80,14 +73,16 @@ mod redis_1 {
 
     async fn ping(mut connection: impl ConnectionLike + Send, budget: Budget) -> Outcome {
         let command = redis::cmd("PING");
-        match budget
-            .run(command.query_async::<String>(&mut connection))
-            .await
-        {
-            None => Err(format!("Redis: {}", budget.missed("no answer to PING"))),
-            Some(Err(e)) => Err(format!("Redis: PING failed: {}", chain(&e))),
-            Some(Ok(pong)) if pong == "PONG" => Ok(None),
-            Some(Ok(other)) => Err(format!("Redis: unexpected answer to PING: {other:?}")),
+        let pong = budget
+            .step(
+                command.query_async::<String>(&mut connection),
+                "no answer to PING",
+                "PING failed",
+            )
+            .await?;
+        if pong != "PONG" {
+            return Err(budget.fail(format_args!("unexpected answer to PING: {pong:?}")));
         }
+        Ok(Check::pass())
     }
 }

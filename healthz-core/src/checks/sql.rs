@@ -1,6 +1,7 @@
 //! [`sql`]: a sqlx pool hands out a connection that answers a ping.
 
 use super::CheckFuture;
+use super::sealed::Handle;
 
 /// A connection pool that [`sql`] can check.
 ///
@@ -8,15 +9,7 @@ use super::CheckFuture;
 /// `PgPool`, `MySqlPool` (`MySQL` and `MariaDB`) and `SqlitePool`. The drivers are the ones your own
 /// sqlx dependency enables; healthz enables none. The trait is sealed: a later sqlx major gets
 /// its own feature and implementation, and your calls stay the same.
-pub trait SqlPool: private::Sealed {}
-
-mod private {
-    /// The part of [`SqlPool`](super::SqlPool) that users cannot implement or call.
-    #[allow(unreachable_pub)] // public in a private module: nameable as a bound, not implementable
-    pub trait Sealed {
-        fn check(&self) -> super::CheckFuture;
-    }
-}
+pub trait SqlPool: Handle {}
 
 /// Checks that `pool` hands out a connection and that the connection answers a ping (one round
 /// trip to the server; `SQLite` pings its worker thread).
@@ -53,7 +46,7 @@ mod private {
 /// # }
 /// ```
 pub fn sql(pool: &impl SqlPool) -> CheckFuture {
-    private::Sealed::check(pool)
+    pool.check(())
 }
 
 /// sqlx 0.9. A later major goes in a module of its own beside this one, behind its own feature.
@@ -61,37 +54,32 @@ mod sqlx_0_9 {
     use sqlx::pool::PoolConnection;
     use sqlx::{Connection as _, Database, Pool};
 
-    use super::private;
-    use crate::checks::{Budget, CheckFuture, Outcome, chain};
+    use crate::Check;
+    use crate::checks::sealed::Handle;
+    use crate::checks::{Budget, CheckFuture, Outcome};
 
     impl<DB: Database> super::SqlPool for Pool<DB> {}
 
-    impl<DB: Database> private::Sealed for Pool<DB> {
-        fn check(&self) -> CheckFuture {
+    impl<DB: Database> Handle for Pool<DB> {
+        fn check(&self, (): ()) -> CheckFuture {
             let pool = self.clone();
             CheckFuture::new(DB::NAME, move |budget| ping(pool, budget))
         }
     }
 
     async fn ping<DB: Database>(pool: Pool<DB>, budget: Budget) -> Outcome {
-        let name = DB::NAME;
-        let connection = match budget.run(pool.acquire()).await {
-            None => return Err(format!("{name}: {}", budget.missed("no connection"))),
-            Some(Err(e)) => return Err(format!("{name}: cannot get a connection: {}", chain(&e))),
-            Some(Ok(connection)) => connection,
-        };
+        let connection = budget
+            .step(pool.acquire(), "no connection", "cannot get a connection")
+            .await?;
         let mut connection = CloseUnlessReleased(Some(connection));
         let Some(live) = connection.0.as_mut() else {
-            return Err(format!("{name}: the connection was lost"));
+            return Err(budget.fail("the connection was lost"));
         };
-        match budget.run(live.ping()).await {
-            None => Err(format!("{name}: {}", budget.missed("no answer to a ping"))),
-            Some(Err(e)) => Err(format!("{name}: ping failed: {}", chain(&e))),
-            Some(Ok(())) => {
-                connection.release();
-                Ok(None)
-            }
-        }
+        budget
+            .step(live.ping(), "no answer to a ping", "ping failed")
+            .await?;
+        connection.release();
+        Ok(Check::pass())
     }
 
     /// Closes the connection when dropped, unless [`release`](Self::release)d back to the pool:

@@ -4,7 +4,8 @@ use std::fmt;
 
 use tokio::net::TcpStream;
 
-use super::{Budget, CheckFuture, Outcome, chain};
+use super::{Budget, CheckFuture, Outcome};
+use crate::Check;
 
 /// Checks that `addr` (`"host:port"`, or a `SocketAddr`) accepts a TCP connection, then closes
 /// it. The host is resolved on every run, so a moved DNS name is followed.
@@ -15,7 +16,7 @@ use super::{Budget, CheckFuture, Outcome, chain};
 ///
 /// This proves that something listens, not that it works: a server that accepts connections and
 /// never answers passes. Prefer [`sql`](super::sql), [`redis`](fn@super::redis) or
-/// [`http`](super::http) where they apply.
+/// [`http`](fn@super::http) where they apply.
 ///
 /// ```
 /// use healthz_core::{Status, checks};
@@ -34,17 +35,13 @@ use super::{Budget, CheckFuture, Outcome, chain};
 /// ```
 pub fn tcp(addr: impl fmt::Display) -> CheckFuture {
     let addr = addr.to_string();
-    let what = format!("TCP {addr}");
-    CheckFuture::new(what.clone(), move |budget| connect(addr, what, budget))
+    CheckFuture::new(format!("TCP {addr}"), move |budget| connect(addr, budget))
 }
 
-async fn connect(addr: String, what: String, budget: Budget) -> Outcome {
-    match budget.run(TcpStream::connect(addr.as_str())).await {
-        None => Err(format!("{what}: {}", budget.missed("no connection"))),
-        Some(Err(e)) => Err(format!("{what}: {}", chain(&e))),
-        Some(Ok(stream)) => {
-            drop(stream);
-            Ok(None)
-        }
-    }
+async fn connect(addr: String, budget: Budget) -> Outcome {
+    let stream = budget
+        .step(TcpStream::connect(addr.as_str()), "no connection", "")
+        .await?;
+    drop(stream);
+    Ok(Check::pass())
 }

@@ -13,7 +13,7 @@ impl Report {
     /// The `application/health+json` body, at most [`MAX_BODY_BYTES`] long.
     ///
     /// With [`Detail::Minimal`] it holds only statuses and times: no `output`, no observed values
-    /// and no service metadata. Outputs are cut at [`MAX_OUTPUT_BYTES`] with a marker
+    /// and no service metadata. Outputs are cut at [`MAX_OUTPUT_BYTES`](super::MAX_OUTPUT_BYTES) with a marker
     /// (`… [truncated 1200 bytes]`); a body still too long is shortened further, and `notes` says
     /// how many checks were left out.
     pub fn to_json(&self, detail: Detail) -> Vec<u8> {

@@ -1,5 +1,6 @@
-//! The ready-made checks against real servers (`PostgreSQL`, `MariaDB`, Redis, `SQLite`, an HTTP
-//! server, TCP listeners, the local disk), with outages made by a TCP proxy in front of them.
+//! The ready-made checks against real servers (`PostgreSQL`, `MariaDB`, Redis, `SQLite`, RabbitMQ,
+//! NATS with JetStream, Mosquitto, an HTTP server, TCP listeners, the local disk, this process),
+//! with outages made by a TCP proxy in front of them.
 //!
 //! Every outage test walks the same path (see [`outage_and_recovery`]): the check passes, the
 //! proxy refuses connections, then blackholes them (accepts and never answers), then forwards
@@ -8,8 +9,12 @@
 //! The no-leak tests are in `no_leak.rs`, a binary of their own, since they count the process's
 //! file descriptors.
 
+mod amqp;
 mod disk;
 mod http;
+mod mqtt;
+mod nats;
+mod process;
 mod redis;
 mod sql;
 mod tcp;
@@ -124,6 +129,19 @@ async fn assert_fails(health: &Health, check: &impl MakeCheck, phase: &str, expe
         );
         assert!(elapsed < TIMEOUT + SLACK, "{phase}: took {elapsed:?}");
     }
+}
+
+/// With a server gone silent on a live connection: `check` fails at [`TIMEOUT`] with `alone` on
+/// its own, and with the probe's timeout as a probe. Returns that probe's `Health`, to see it
+/// recover.
+async fn fails_at_the_timeout(check: impl MakeCheck, alone: &str) -> Health {
+    let output = check().timeout(TIMEOUT).await.output().map(str::to_owned);
+    assert_eq!(output.as_deref(), Some(alone));
+    let health = health(TIMEOUT, check);
+    let (status, output, elapsed) = evaluate(&health).await;
+    assert_eq!((status, output.as_deref()), (Status::Fail, Some(TIMED_OUT)));
+    assert!(elapsed < TIMEOUT + SLACK, "{elapsed:?}");
+    health
 }
 
 /// Waits (up to 3 s) until `done` holds.
