@@ -3,9 +3,9 @@
 
 use actix_web::dev::{AppService, HttpServiceFactory};
 use actix_web::http::StatusCode;
-use actix_web::http::header::HeaderMap;
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
-use healthz_core::web::{self as layer, Headers, Request, Target};
+use healthz_core::web::{self as layer, Headers, Request, ResponseHeader, Target};
 
 /// The health endpoints, as an actix-web service: mount it with `App::service`.
 ///
@@ -73,14 +73,35 @@ impl HttpServiceFactory for Endpoints {
 /// actix's header map, as the layer reads headers.
 struct ActixHeaders<'a>(&'a HeaderMap);
 
+/// `x-forwarded-for`, which actix has no constant for.
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+
 impl Headers for ActixHeaders<'_> {
     fn values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]>
     where
         Self: 'a,
     {
-        self.0
-            .get_all(name)
-            .map(actix_web::http::header::HeaderValue::as_bytes)
+        // The constants of the names the layer reads: parsing a name per request costs more.
+        let values = match name {
+            "accept" => self.0.get_all(header::ACCEPT),
+            "authorization" => self.0.get_all(header::AUTHORIZATION),
+            "x-forwarded-for" => self.0.get_all(X_FORWARDED_FOR),
+            "forwarded" => self.0.get_all(header::FORWARDED),
+            other => self.0.get_all(other),
+        };
+        values.map(HeaderValue::as_bytes)
+    }
+}
+
+/// actix's constant for a header the layer answers with.
+fn header_name(name: ResponseHeader) -> HeaderName {
+    match name {
+        ResponseHeader::ContentType => header::CONTENT_TYPE,
+        ResponseHeader::CacheControl => header::CACHE_CONTROL,
+        ResponseHeader::XContentTypeOptions => header::X_CONTENT_TYPE_OPTIONS,
+        ResponseHeader::Allow => header::ALLOW,
+        ResponseHeader::WwwAuthenticate => header::WWW_AUTHENTICATE,
+        other => HeaderName::from_static(other.as_str()),
     }
 }
 
@@ -102,7 +123,7 @@ async fn serve(req: HttpRequest) -> HttpResponse {
     let status = StatusCode::from_u16(answer.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = HttpResponse::build(status);
     for (name, value) in answer.headers() {
-        response.insert_header((name, value));
+        response.insert_header((header_name(name), HeaderValue::from_static(value)));
     }
     response.body(answer.into_body())
 }

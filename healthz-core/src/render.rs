@@ -13,7 +13,6 @@ use bytes::Bytes;
 use tokio::time::Instant;
 
 use crate::engine::Slot;
-use crate::engine::gate::Readiness;
 use crate::{Detail, Health, Kind, Scope, Status};
 
 /// The wire form of a report.
@@ -136,7 +135,7 @@ impl Health {
         let cached = cached.as_ref()?;
         let inner = self.inner();
         let gated = match scope {
-            Scope::Kind(Kind::Readiness) | Scope::All => inner.gates.readiness() != Readiness::Open,
+            Scope::Kind(Kind::Readiness) | Scope::All => !inner.gates.is_open(),
             Scope::Kind(Kind::Startup) => !inner.gates.is_started(),
             Scope::Kind(Kind::Liveness) => false,
         };

@@ -3,7 +3,7 @@
 //! that.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use arc_swap::ArcSwapOption;
 
@@ -75,12 +75,17 @@ pub(crate) enum Readiness {
     Starting,
 }
 
-/// The state behind the gates.
+/// Bits of [`Gates::state`].
+const STARTED: u8 = 1;
+const DRAINING: u8 = 2;
+const REFUSING: u8 = 4;
+
+/// The state behind the gates: one atomic for the question every cached read asks (is readiness
+/// open?), and the reason traffic is refused.
 #[derive(Debug)]
 pub(crate) struct Gates {
-    started: AtomicBool,
-    draining: AtomicBool,
-    /// The reason traffic is refused, while it is.
+    state: AtomicU8,
+    /// The reason traffic is refused, while it is (with the `REFUSING` bit).
     refusing: ArcSwapOption<Arc<str>>,
 }
 
@@ -88,8 +93,7 @@ impl Gates {
     /// `started` is true when there is no startup probe to wait for.
     pub(crate) fn new(started: bool) -> Self {
         Gates {
-            started: AtomicBool::new(started),
-            draining: AtomicBool::new(false),
+            state: AtomicU8::new(if started { STARTED } else { 0 }),
             refusing: ArcSwapOption::empty(),
         }
     }
@@ -97,40 +101,53 @@ impl Gates {
     /// The gate of readiness, without running anything. Draining wins over refusing traffic,
     /// which wins over starting.
     pub(crate) fn readiness(&self) -> Readiness {
-        if self.is_draining() {
-            Readiness::Closed(Gate::Draining)
-        } else if let Some(reason) = self.refusing.load().as_deref() {
-            Readiness::Closed(Gate::RefusingTraffic(Arc::clone(reason)))
-        } else if !self.is_started() {
+        let state = self.state.load(Ordering::Acquire);
+        if state == STARTED {
+            return Readiness::Open;
+        }
+        if state & DRAINING != 0 {
+            return Readiness::Closed(Gate::Draining);
+        }
+        if state & REFUSING != 0
+            && let Some(reason) = self.refusing.load().as_deref()
+        {
+            return Readiness::Closed(Gate::RefusingTraffic(Arc::clone(reason)));
+        }
+        if state & STARTED == 0 {
             Readiness::Starting
         } else {
             Readiness::Open
         }
     }
 
+    /// Whether readiness is open: the one atomic load a cached read pays.
+    pub(crate) fn is_open(&self) -> bool {
+        self.state.load(Ordering::Acquire) == STARTED
+    }
+
     pub(crate) fn is_started(&self) -> bool {
-        self.started.load(Ordering::Acquire)
+        self.state.load(Ordering::Acquire) & STARTED != 0
     }
 
     pub(crate) fn is_draining(&self) -> bool {
-        self.draining.load(Ordering::Acquire)
+        self.state.load(Ordering::Acquire) & DRAINING != 0
     }
 
     /// Latches startup complete; `true` the first time.
     pub(crate) fn start(&self) -> bool {
-        !self.started.swap(true, Ordering::AcqRel)
+        self.state.fetch_or(STARTED, Ordering::AcqRel) & STARTED == 0
     }
 
     /// Starts draining; `true` the first time.
     pub(crate) fn drain(&self) -> bool {
-        !self.draining.swap(true, Ordering::AcqRel)
+        self.state.fetch_or(DRAINING, Ordering::AcqRel) & DRAINING == 0
     }
 
     /// Refuses traffic with `reason` (replacing an earlier reason); the previous reason.
     pub(crate) fn refuse(&self, reason: Arc<str>) -> Option<Arc<str>> {
-        self.refusing
-            .swap(Some(Arc::new(reason)))
-            .map(|previous| Arc::clone(&*previous))
+        let previous = self.refusing.swap(Some(Arc::new(reason)));
+        self.state.fetch_or(REFUSING, Ordering::AcqRel);
+        previous.map(|previous| Arc::clone(&*previous))
     }
 
     /// The reason traffic is refused, while it is.
@@ -140,6 +157,7 @@ impl Gates {
 
     /// Accepts traffic again; the reason it was refused with, if it was.
     pub(crate) fn accept(&self) -> Option<Arc<str>> {
+        self.state.fetch_and(!REFUSING, Ordering::AcqRel);
         self.refusing
             .swap(None)
             .map(|previous| Arc::clone(&*previous))

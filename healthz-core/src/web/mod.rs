@@ -132,21 +132,62 @@ impl<'a, H: Headers + ?Sized> Request<'a, H> {
     }
 }
 
+/// A header healthz answers with. Adapters map it to their framework's constant, so no name is
+/// parsed per request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ResponseHeader {
+    /// `content-type`.
+    ContentType,
+    /// `cache-control`.
+    CacheControl,
+    /// `x-content-type-options`.
+    XContentTypeOptions,
+    /// `allow`, on 405.
+    Allow,
+    /// `www-authenticate`, on 401 (and on 400 for several `Authorization` headers).
+    WwwAuthenticate,
+}
+
+impl ResponseHeader {
+    /// The name, in lower case.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ResponseHeader::ContentType => "content-type",
+            ResponseHeader::CacheControl => "cache-control",
+            ResponseHeader::XContentTypeOptions => "x-content-type-options",
+            ResponseHeader::Allow => "allow",
+            ResponseHeader::WwwAuthenticate => "www-authenticate",
+        }
+    }
+
+    /// The name as `http`'s constant.
+    pub const fn http(self) -> http::HeaderName {
+        match self {
+            ResponseHeader::ContentType => http::header::CONTENT_TYPE,
+            ResponseHeader::CacheControl => http::header::CACHE_CONTROL,
+            ResponseHeader::XContentTypeOptions => http::header::X_CONTENT_TYPE_OPTIONS,
+            ResponseHeader::Allow => http::header::ALLOW,
+            ResponseHeader::WwwAuthenticate => http::header::WWW_AUTHENTICATE,
+        }
+    }
+}
+
 /// An answer: status, headers and body. Adapters copy it into their framework's response.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Response {
     status: StatusCode,
     content_type: &'static str,
-    extra: Option<(&'static str, &'static str)>,
+    extra: Option<(ResponseHeader, &'static str)>,
     body: Bytes,
 }
 
 /// The headers every answer carries besides its `Content-Type`: never cached, never sniffed
 /// (bodies may echo what the caller sent).
-const ALWAYS: [(&str, &str); 2] = [
-    ("cache-control", "no-store"),
-    ("x-content-type-options", "nosniff"),
+const ALWAYS: [(ResponseHeader, &str); 2] = [
+    (ResponseHeader::CacheControl, "no-store"),
+    (ResponseHeader::XContentTypeOptions, "nosniff"),
 ];
 
 impl Response {
@@ -164,7 +205,7 @@ impl Response {
         Response::new(status, TEXT, Bytes::from(format!("{message}\n")))
     }
 
-    fn with(mut self, name: &'static str, value: &'static str) -> Self {
+    fn with(mut self, name: ResponseHeader, value: &'static str) -> Self {
         self.extra = Some((name, value));
         self
     }
@@ -179,10 +220,10 @@ impl Response {
         self.status
     }
 
-    /// Every header, as lower-case names and values: `content-type`, `cache-control`,
-    /// `x-content-type-options`, and `allow` or `www-authenticate` where they apply.
-    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
-        std::iter::once(("content-type", self.content_type))
+    /// Every header and its value: `content-type`, `cache-control`, `x-content-type-options`,
+    /// and `allow` or `www-authenticate` where they apply.
+    pub fn headers(&self) -> impl Iterator<Item = (ResponseHeader, &'static str)> + '_ {
+        std::iter::once((ResponseHeader::ContentType, self.content_type))
             .chain(ALWAYS)
             .chain(self.extra)
     }
@@ -443,7 +484,7 @@ impl Endpoints {
                     Bytes::from_static(denial.message().as_bytes()),
                 );
                 return match denial.challenge() {
-                    Some(challenge) => response.with("www-authenticate", challenge),
+                    Some(challenge) => response.with(ResponseHeader::WwwAuthenticate, challenge),
                     None => response,
                 };
             }
@@ -456,7 +497,7 @@ impl Endpoints {
                     printable(request.method)
                 ),
             )
-            .with("allow", "GET, HEAD");
+            .with(ResponseHeader::Allow, "GET, HEAD");
         }
         let query = match Query::parse(request.query) {
             Ok(query) => query,
