@@ -14,7 +14,7 @@ use healthz_rules::{NameError, RuleError, TagError, check_name, check_tag};
 use crate::engine::{RunCtx, Slot};
 use crate::events::{DEFAULT_MONITOR_INTERVAL, Hub};
 use crate::observe::OnChange;
-use crate::probe::{self, Location, ProbeInfo, ProbeSpec, Runner};
+use crate::probe::{self, Location, ProbeInfo, ProbeMeta, ProbeSpec, Runner};
 use crate::report::Meta;
 use crate::{Health, IntoCheck, Kind, Observer, ProbeOptions, ProbeState, StateMap, StatusChange};
 
@@ -55,6 +55,8 @@ pub struct HealthBuilder {
     observers: Vec<Arc<dyn Observer>>,
     meta: Meta,
     monitor_interval: Duration,
+    /// Tags attached on the builder, by kind and probe name.
+    tags: Vec<Attached>,
 }
 
 impl fmt::Debug for HealthBuilder {
@@ -83,6 +85,7 @@ impl HealthBuilder {
             observers: Vec::new(),
             meta: Meta::default(),
             monitor_interval: DEFAULT_MONITOR_INTERVAL,
+            tags: Vec::new(),
         }
     }
 
@@ -237,6 +240,42 @@ impl HealthBuilder {
         self.observer(OnChange(callback))
     }
 
+    /// Attaches tags to the probe of `kind` named `name`, whether it was registered by attribute
+    /// or added on this builder (before or after this call): for tags known only at run time,
+    /// such as ones read from configuration. Tags select probes (`?tag=db`, groups).
+    ///
+    /// ```
+    /// use healthz_core::{Health, Kind, ProbeOptions};
+    ///
+    /// let region = String::from("eu-west-1");
+    /// let health = Health::builder()
+    ///     .without_registered()
+    ///     .readiness("replica", ProbeOptions::new(), || async {})
+    ///     .tags(Kind::Readiness, "replica", ["db".to_owned(), region])
+    ///     .build()
+    ///     .unwrap();
+    /// let replica = health.probes(Kind::Readiness).next().unwrap();
+    /// assert_eq!(replica.tags, ["db", "eu-west-1"]);
+    /// ```
+    ///
+    /// An unknown probe, or a tag that breaks the rules of tags, makes [`build`](Self::build)
+    /// fail.
+    #[track_caller]
+    pub fn tags<T: Into<Cow<'static, str>>>(
+        mut self,
+        kind: Kind,
+        name: impl Into<Cow<'static, str>>,
+        tags: impl IntoIterator<Item = T>,
+    ) -> Self {
+        self.tags.push((
+            kind,
+            name.into(),
+            tags.into_iter().map(Into::into).collect(),
+            Location::caller(),
+        ));
+        self
+    }
+
     /// How often a `Health` with [subscribers](Health::subscribe) re-evaluates every kind, so that
     /// changes surface without requests (default 1 s). Cached and polled probes are read as any
     /// request reads them; an uncached probe runs this often while someone subscribes.
@@ -280,6 +319,7 @@ impl HealthBuilder {
             observers,
             meta,
             monitor_interval,
+            tags: mut attached,
         } = self;
         let mut problems: Vec<Problem> = duplicate_state
             .into_iter()
@@ -294,7 +334,8 @@ impl HealthBuilder {
             .chain(probes);
         let mut slots: [Vec<Arc<Slot>>; 3] = Default::default();
         let mut seen: HashMap<(Kind, String), Location> = HashMap::new();
-        for spec in specs {
+        for mut spec in specs {
+            attach(&mut spec.meta, &mut attached);
             let meta = &spec.meta;
             let probe = || ProbeRef {
                 kind: meta.kind,
@@ -313,11 +354,11 @@ impl HealthBuilder {
                     error,
                 });
             }
-            for tag in meta.options.tag_list() {
+            for tag in &meta.tags {
                 if let Err(error) = check_tag(tag) {
                     problems.push(Problem::InvalidTag {
                         probe: probe(),
-                        tag,
+                        tag: tag.to_string(),
                         error,
                     });
                 }
@@ -336,6 +377,13 @@ impl HealthBuilder {
             }
             slots[meta.kind.index()].push(Arc::new(Slot::new(spec.meta, spec.runner)));
         }
+        for (kind, name, _, location) in attached {
+            problems.push(Problem::TagsForNoProbe {
+                kind,
+                name: name.into_owned(),
+                location,
+            });
+        }
         if !problems.is_empty() {
             problems.sort_by_key(ToString::to_string);
             return Err(BuildError { problems });
@@ -350,6 +398,24 @@ impl HealthBuilder {
         };
         Ok(Health::from_parts(slots, ctx, meta))
     }
+}
+
+/// Tags attached with [`HealthBuilder::tags`]: the probe's kind and name, the tags, and where.
+type Attached = (Kind, Cow<'static, str>, Vec<Cow<'static, str>>, Location);
+
+/// Moves the tags attached on the builder for this probe onto it, without duplicates.
+fn attach(meta: &mut ProbeMeta, attached: &mut Vec<Attached>) {
+    let mut tags = std::mem::take(&mut meta.tags).into_vec();
+    attached.retain_mut(|(kind, name, extra, _)| {
+        if *kind != meta.kind || *name != meta.name {
+            return true;
+        }
+        tags.append(extra);
+        false
+    });
+    let mut seen = std::collections::HashSet::new();
+    tags.retain(|tag| seen.insert(tag.clone()));
+    meta.tags = tags.into_boxed_slice();
 }
 
 /// The probe a [`Problem`] is about.
@@ -417,9 +483,18 @@ pub enum Problem {
         /// The probe.
         probe: ProbeRef,
         /// The tag.
-        tag: &'static str,
+        tag: String,
         /// What is wrong.
         error: TagError,
+    },
+    /// [`HealthBuilder::tags`] named a probe that does not exist.
+    TagsForNoProbe {
+        /// The kind it named.
+        kind: Kind,
+        /// The name it named.
+        name: String,
+        /// Where `tags` was called.
+        location: Location,
     },
 }
 
@@ -447,6 +522,14 @@ impl fmt::Display for Problem {
             Problem::InvalidTag { probe, tag, error } => {
                 write!(f, "{probe}: invalid tag {tag:?}: {error}")
             }
+            Problem::TagsForNoProbe {
+                kind,
+                name,
+                location,
+            } => write!(
+                f,
+                "`tags` at {location} names the {kind} probe `{name}`, and there is none: check the kind and the name"
+            ),
         }
     }
 }

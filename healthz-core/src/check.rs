@@ -33,10 +33,14 @@ pub struct Check {
     status: Status,
     output: Option<Cow<'static, str>>,
     observed: Option<Observed>,
+    details: Details,
 }
 
 /// An observed value and its unit.
 pub(crate) type Observed = (f64, Cow<'static, str>);
+
+/// Structured details, in the order they were attached.
+pub(crate) type Details = Vec<(Cow<'static, str>, serde_json::Value)>;
 
 impl Check {
     /// A passing check.
@@ -45,6 +49,7 @@ impl Check {
             status: Status::Pass,
             output: None,
             observed: None,
+            details: Vec::new(),
         }
     }
 
@@ -54,6 +59,7 @@ impl Check {
             status: Status::Warn,
             output: Some(output.into()),
             observed: None,
+            details: Vec::new(),
         }
     }
 
@@ -63,6 +69,7 @@ impl Check {
             status: Status::Fail,
             output: Some(output.into()),
             observed: None,
+            details: Vec::new(),
         }
     }
 
@@ -77,6 +84,7 @@ impl Check {
             status,
             output: Some(output.into()),
             observed: None,
+            details: Vec::new(),
         }
     }
 
@@ -88,6 +96,43 @@ impl Check {
     pub fn observed(mut self, value: f64, unit: impl Into<Cow<'static, str>>) -> Self {
         self.observed = Some((value, unit.into()));
         self
+    }
+
+    /// Attaches a structured detail: any `serde::Serialize` value, shown under `details` in the
+    /// JSON report to callers who see details (never in the `?verbose` text). Attaching a key
+    /// again replaces its value.
+    ///
+    /// Like outputs, details are redacted (string values, and every value under a key that
+    /// names a secret, such as `password`) and bounded: at most
+    /// [`MAX_DETAILS_BYTES`](crate::MAX_DETAILS_BYTES) of JSON per check, later details left out
+    /// with a note. A value that does not serialize is replaced by the reason.
+    ///
+    /// ```
+    /// use healthz_core::Check;
+    ///
+    /// let check = Check::pass().detail("pool_size", 10).detail("idle", 3).detail("replicas", ["a", "b"]);
+    /// let details: Vec<(&str, String)> = check.details().map(|(k, v)| (k, v.to_string())).collect();
+    /// assert_eq!(details, [("pool_size", "10".into()), ("idle", "3".into()), ("replicas", r#"["a","b"]"#.into())]);
+    /// ```
+    #[must_use]
+    pub fn detail(
+        mut self,
+        key: impl Into<Cow<'static, str>>,
+        value: impl serde::Serialize,
+    ) -> Self {
+        let key = key.into();
+        let value = serde_json::to_value(value)
+            .unwrap_or_else(|e| serde_json::Value::String(format!("not serializable: {e}")));
+        match self.details.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, old)) => *old = value,
+            None => self.details.push((key, value)),
+        }
+        self
+    }
+
+    /// The details attached, in order.
+    pub fn details(&self) -> impl ExactSizeIterator<Item = (&str, &serde_json::Value)> + '_ {
+        self.details.iter().map(|(k, v)| (&**k, v))
     }
 
     /// Replaces the output message.
@@ -117,8 +162,10 @@ impl Check {
         self.observed.as_ref().map(|(_, u)| &**u)
     }
 
-    pub(crate) fn into_parts(self) -> (Status, Option<Cow<'static, str>>, Option<Observed>) {
-        (self.status, self.output, self.observed)
+    pub(crate) fn into_parts(
+        self,
+    ) -> (Status, Option<Cow<'static, str>>, Option<Observed>, Details) {
+        (self.status, self.output, self.observed, self.details)
     }
 }
 

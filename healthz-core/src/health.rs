@@ -13,10 +13,10 @@ use crate::builder::HealthBuilder;
 use crate::engine::gate::{Gates, Readiness};
 use crate::engine::{Read, RunCtx, Slot, poller};
 use crate::events::{AggregateEvent, Event};
-use crate::probe::ProbeInfo;
+use crate::probe::{ProbeInfo, ProbeMeta};
 use crate::render::RenderCache;
 use crate::report::{CheckResult, Meta, Report, Scope};
-use crate::{Gate, Kind, Status};
+use crate::{Gate, Kind, Selection, Status};
 
 /// The probes of a service, ready to evaluate. Cheap to clone: clones share everything, including
 /// caches, runs in flight and the startup and drain state.
@@ -146,15 +146,45 @@ impl Health {
     /// The report lists the probes left out in [`Report::excluded`] and the names that match no
     /// probe of the scope in [`Report::unmatched_excludes`].
     pub async fn evaluate(&self, scope: Scope, exclude: &[&str]) -> Report {
+        self.select(&Selection::new(scope), exclude).await
+    }
+
+    /// Evaluates the probes a [`Selection`] picks (a scope narrowed by tags), leaving out those
+    /// named in `exclude`. Probes that are not selected do not run and are not listed; the tags
+    /// that no probe of the scope has are in [`Report::unmatched_tags`]. Readiness keeps its
+    /// gates. Only a whole scope with nothing excluded is published to
+    /// [`watch`](Self::watch) and [subscribers](Self::subscribe): a part of a kind is not the
+    /// kind's status.
+    ///
+    /// ```
+    /// use healthz_core::{Health, Kind, ProbeOptions, Scope, Selection, Status};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), healthz_core::BuildError> {
+    /// let health = Health::builder()
+    ///     .without_registered()
+    ///     .readiness("db", ProbeOptions::new().tags(&["db"]), || async {})
+    ///     .readiness("search", ProbeOptions::new(), || async { false })
+    ///     .build()?;
+    /// let db = Selection::new(Scope::Kind(Kind::Readiness)).tags(["db"]);
+    /// let report = health.select(&db, &[]).await;
+    /// assert_eq!(report.status(), Status::Pass);
+    /// assert!(report.check("search").is_none(), "not selected, not run");
+    /// # Ok(()) }
+    /// ```
+    pub async fn select(&self, selection: &Selection, exclude: &[&str]) -> Report {
         self.start_pollers();
+        let scope = selection.scope();
+        let filter = Filter { selection, exclude };
         let unmatched = self.unmatched(scope, exclude);
+        let unmatched_tags = self.unmatched_tags(selection);
         let (status, gate, checks, excluded) = match scope {
             Scope::Kind(kind) => {
-                let (status, gate, checks) = self.evaluate_kind(kind, exclude).await;
-                self.publish(kind, status, gate.as_ref());
+                let (status, gate, checks) = self.evaluate_kind(kind, &filter).await;
+                self.publish_whole(&filter, kind, status, gate.as_ref());
                 // A gate closed before the probes were looked at: nothing was left out.
                 let excluded = if gate.is_none() {
-                    self.excluded(kind, exclude)
+                    self.excluded(kind, &filter)
                 } else {
                     Vec::new()
                 };
@@ -162,26 +192,26 @@ impl Health {
             }
             Scope::All => {
                 let (live, ready) = tokio::join!(
-                    self.evaluate_kind(Kind::Liveness, exclude),
-                    self.evaluate_kind(Kind::Readiness, exclude)
+                    self.evaluate_kind(Kind::Liveness, &filter),
+                    self.evaluate_kind(Kind::Readiness, &filter)
                 );
                 // Readiness has settled startup: either it latched, or its report holds the
                 // startup probes' results (then they are not listed twice).
                 let startup = if ready.1 == Some(Gate::Starting) {
                     (Status::Fail, None, Vec::new())
                 } else {
-                    self.evaluate_kind(Kind::Startup, exclude).await
+                    self.evaluate_kind(Kind::Startup, &filter).await
                 };
-                let mut excluded = self.excluded(Kind::Liveness, exclude);
+                let mut excluded = self.excluded(Kind::Liveness, &filter);
                 if ready.1.is_none() {
-                    excluded.extend(self.excluded(Kind::Readiness, exclude));
+                    excluded.extend(self.excluded(Kind::Readiness, &filter));
                 }
                 if ready.1 != Some(Gate::Starting) {
-                    excluded.extend(self.excluded(Kind::Startup, exclude));
+                    excluded.extend(self.excluded(Kind::Startup, &filter));
                 }
-                self.publish(Kind::Liveness, live.0, None);
-                self.publish(Kind::Readiness, ready.0, ready.1.as_ref());
-                self.publish(Kind::Startup, startup.0, None);
+                self.publish_whole(&filter, Kind::Liveness, live.0, None);
+                self.publish_whole(&filter, Kind::Readiness, ready.0, ready.1.as_ref());
+                self.publish_whole(&filter, Kind::Startup, startup.0, None);
                 let status = live.0.worst(ready.0).worst(startup.0);
                 let mut checks = live.2;
                 checks.extend(ready.2);
@@ -191,16 +221,24 @@ impl Health {
         };
         Report::new(scope, status, gate, checks, Arc::clone(&self.inner.meta))
             .excluding(excluded, unmatched)
+            .with_unmatched_tags(unmatched_tags)
     }
 
-    /// The probes of `kind` named in `exclude`.
-    fn excluded(&self, kind: Kind, exclude: &[&str]) -> Vec<Arc<crate::probe::ProbeMeta>> {
-        if exclude.is_empty() {
+    /// Publishes a kind's status, when the filter covers the whole kind.
+    fn publish_whole(&self, filter: &Filter<'_>, kind: Kind, status: Status, gate: Option<&Gate>) {
+        if filter.is_whole() {
+            self.publish(kind, status, gate);
+        }
+    }
+
+    /// The selected probes of `kind` named in `exclude`.
+    fn excluded(&self, kind: Kind, filter: &Filter<'_>) -> Vec<Arc<ProbeMeta>> {
+        if filter.exclude.is_empty() {
             return Vec::new();
         }
         self.inner.slots[kind.index()]
             .iter()
-            .filter(|slot| exclude.contains(&slot.name()))
+            .filter(|slot| filter.excludes(&slot.probe))
             .map(|slot| Arc::clone(&slot.probe))
             .collect()
     }
@@ -211,14 +249,25 @@ impl Health {
             Scope::Kind(kind) => self.has_probe(kind, name),
             Scope::All => Kind::ALL.into_iter().any(|kind| self.has_probe(kind, name)),
         };
-        let mut unmatched: Vec<Box<str>> = exclude
-            .iter()
-            .filter(|name| !matches(name))
-            .map(|&name| name.into())
-            .collect();
-        unmatched.sort_unstable();
-        unmatched.dedup();
-        unmatched
+        sorted_unique(exclude.iter().copied().filter(|name| !matches(name)))
+    }
+
+    /// The tags of `selection` that no probe of its scope has, sorted, without duplicates.
+    fn unmatched_tags(&self, selection: &Selection) -> Vec<Box<str>> {
+        if selection.is_whole() {
+            return Vec::new();
+        }
+        let kinds: &[Kind] = match selection.scope() {
+            Scope::Kind(kind) => &[kind][..],
+            Scope::All => &Kind::ALL,
+        };
+        let known = |tag: &str| {
+            kinds
+                .iter()
+                .flat_map(|kind| &self.inner.slots[kind.index()])
+                .any(|slot| slot.probe.tags.iter().any(|t| t == tag))
+        };
+        sorted_unique(selection.tag_names().filter(|tag| !known(tag)))
     }
 
     /// Evaluates one probe: its own result, as `/readyz/{name}` serves it. `None` when the kind
@@ -234,9 +283,9 @@ impl Health {
         let slot = self.slot(kind, name)?;
         let slots = std::slice::from_ref(slot);
         let result = if kind == Kind::Startup {
-            self.startup_results(slots, &[]).await
+            self.startup_results(slots, &Filter::EVERYTHING).await
         } else {
-            self.results(slots, &[]).await
+            self.results(slots, &Filter::EVERYTHING).await
         }
         .pop()?;
         let status = result.status();
@@ -269,7 +318,7 @@ impl Health {
             .map(|i| &slots[i])
     }
 
-    async fn evaluate_kind(&self, kind: Kind, exclude: &[&str]) -> Evaluated {
+    async fn evaluate_kind(&self, kind: Kind, filter: &Filter<'_>) -> Evaluated {
         let slots = &self.inner.slots[kind.index()];
         match kind {
             Kind::Readiness => {
@@ -277,18 +326,19 @@ impl Health {
                     Readiness::Open => {}
                     Readiness::Closed(gate) => return (Status::Fail, Some(gate), Vec::new()),
                     Readiness::Starting => {
-                        let startup = self.evaluate_startup(&[]).await;
+                        // Every startup probe decides the gate, whatever the filter.
+                        let startup = self.evaluate_startup(&Filter::EVERYTHING).await;
                         if !self.is_started() {
                             return (Status::Fail, Some(Gate::Starting), startup.2);
                         }
                     }
                 }
-                let checks = self.results(slots, exclude).await;
+                let checks = self.results(slots, filter).await;
                 (aggregate(&checks), None, checks)
             }
-            Kind::Startup => self.evaluate_startup(exclude).await,
+            Kind::Startup => self.evaluate_startup(filter).await,
             Kind::Liveness => {
-                let checks = self.results(slots, exclude).await;
+                let checks = self.results(slots, filter).await;
                 (aggregate(&checks), None, checks)
             }
         }
@@ -296,22 +346,22 @@ impl Health {
 
     /// Startup probes run until each has passed once; from then on its passing result is
     /// latched and served, and it never runs again. Startup is complete when every one has.
-    async fn evaluate_startup(&self, exclude: &[&str]) -> Evaluated {
+    async fn evaluate_startup(&self, filter: &Filter<'_>) -> Evaluated {
         let checks = self
-            .startup_results(&self.inner.slots[Kind::Startup.index()], exclude)
+            .startup_results(&self.inner.slots[Kind::Startup.index()], filter)
             .await;
         (aggregate(&checks), None, checks)
     }
 
     /// The results of startup probes: latched passes as they are, the others read or run, and
     /// latched if they pass.
-    async fn startup_results(&self, slots: &[Arc<Slot>], exclude: &[&str]) -> Vec<CheckResult> {
+    async fn startup_results(&self, slots: &[Arc<Slot>], filter: &Filter<'_>) -> Vec<CheckResult> {
         let pending: Vec<Arc<Slot>> = slots
             .iter()
             .filter(|slot| slot.latched().is_none())
             .cloned()
             .collect();
-        let mut checks = self.results(&pending, exclude).await;
+        let mut checks = self.results(&pending, filter).await;
         for check in &checks {
             if let Some(slot) = self.slot(Kind::Startup, check.name()) {
                 slot.latch(check.snapshot());
@@ -320,7 +370,7 @@ impl Health {
         checks.extend(
             slots
                 .iter()
-                .filter(|slot| !exclude.contains(&slot.name()))
+                .filter(|slot| filter.keeps(&slot.probe))
                 .filter(|slot| !pending.iter().any(|p| Arc::ptr_eq(p, slot)))
                 .filter_map(|slot| {
                     let latched = slot.latched()?;
@@ -341,15 +391,15 @@ impl Health {
         checks
     }
 
-    /// The results of `slots`, minus `exclude`: cached ones at once, the rest by joining or
+    /// The results of the `slots` the filter keeps: cached ones at once, the rest by joining or
     /// starting runs, all awaited together.
-    async fn results(&self, slots: &[Arc<Slot>], exclude: &[&str]) -> Vec<CheckResult> {
+    async fn results(&self, slots: &[Arc<Slot>], filter: &Filter<'_>) -> Vec<CheckResult> {
         let now = Instant::now();
         let ctx = &self.inner.ctx;
         let mut ready = Vec::with_capacity(slots.len());
         let mut waiting = Vec::new();
         for slot in slots {
-            if !exclude.is_empty() && exclude.contains(&slot.name()) {
+            if !filter.is_whole() && !filter.keeps(&slot.probe) {
                 continue;
             }
             match slot.read(now) {
@@ -532,6 +582,43 @@ impl Health {
     pub fn watch(&self, kind: Kind) -> watch::Receiver<Option<Status>> {
         self.inner.aggregates[kind.index()].subscribe()
     }
+}
+
+/// Which probes an evaluation looks at: those its selection picks, minus those excluded.
+struct Filter<'a> {
+    selection: &'a Selection,
+    exclude: &'a [&'a str],
+}
+
+/// The selection of every probe of any scope: only its tags are read.
+static EVERY_PROBE: Selection = Selection::new(Scope::All);
+
+impl Filter<'_> {
+    /// Every probe, nothing excluded.
+    const EVERYTHING: Filter<'static> = Filter {
+        selection: &EVERY_PROBE,
+        exclude: &[],
+    };
+
+    fn is_whole(&self) -> bool {
+        self.exclude.is_empty() && self.selection.is_whole()
+    }
+
+    fn keeps(&self, probe: &ProbeMeta) -> bool {
+        self.selection.selects(probe) && !self.exclude.contains(&&*probe.name)
+    }
+
+    fn excludes(&self, probe: &ProbeMeta) -> bool {
+        self.selection.selects(probe) && self.exclude.contains(&&*probe.name)
+    }
+}
+
+/// `names`, sorted, without duplicates.
+fn sorted_unique<'a>(names: impl Iterator<Item = &'a str>) -> Vec<Box<str>> {
+    let mut names: Vec<Box<str>> = names.map(Into::into).collect();
+    names.sort_unstable();
+    names.dedup();
+    names
 }
 
 fn aggregate(checks: &[CheckResult]) -> Status {

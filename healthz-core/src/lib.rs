@@ -49,6 +49,7 @@ mod check;
     feature = "disk"
 ))]
 pub mod checks;
+mod details;
 mod engine;
 pub mod events;
 mod expansion;
@@ -62,6 +63,7 @@ mod probe;
 mod redact;
 mod render;
 mod report;
+mod selection;
 mod selfcheck;
 #[cfg(feature = "signal")]
 mod shutdown;
@@ -74,6 +76,7 @@ pub mod web;
 
 pub use builder::{BuildError, HealthBuilder, ProbeRef, Problem};
 pub use check::{Check, IntoCheck};
+pub use details::MAX_DETAILS_BYTES;
 pub use engine::gate::Gate;
 pub use health::Health;
 /// The three kinds of probe (from the rule book, `healthz-rules`).
@@ -89,6 +92,7 @@ pub use probe::{Location, ProbeInfo};
 pub use redact::redact;
 pub use render::{Format, Rendered};
 pub use report::{CheckResult, Detail, MAX_BODY_BYTES, MAX_OUTPUT_BYTES, Report, Scope};
+pub use selection::Selection;
 pub use selfcheck::{HEALTHCHECK_TIMEOUT, ProbeUrlError, healthcheck, probe_url};
 #[cfg(feature = "signal")]
 #[cfg_attr(docsrs, doc(cfg(feature = "signal")))]

@@ -129,6 +129,8 @@ pub(crate) struct ProbeMeta {
     pub(crate) options: ProbeOptions,
     pub(crate) location: Location,
     pub(crate) blocking: bool,
+    /// The options' tags and those attached on the builder, without duplicates.
+    pub(crate) tags: Box<[Cow<'static, str>]>,
 }
 
 impl ProbeMeta {
@@ -139,7 +141,13 @@ impl ProbeMeta {
             options: &self.options,
             location: &self.location,
             blocking: self.blocking,
+            tags: &self.tags,
         }
+    }
+
+    /// Whether the probe has any of `tags`.
+    pub(crate) fn has_any(&self, tags: &[Cow<'static, str>]) -> bool {
+        self.tags.iter().any(|tag| tags.contains(tag))
     }
 }
 
@@ -159,6 +167,9 @@ pub struct ProbeInfo<'a> {
     pub location: &'a Location,
     /// Whether it runs on the blocking pool.
     pub blocking: bool,
+    /// Its tags: those of its options and those attached with
+    /// [`HealthBuilder::tags`](crate::HealthBuilder::tags).
+    pub tags: &'a [Cow<'static, str>],
 }
 
 /// One probe about to go into a `Health`: what the registry and the builder both produce.
@@ -183,6 +194,11 @@ impl ProbeSpec {
                 options,
                 location,
                 blocking: runner.is_blocking(),
+                tags: options
+                    .tag_list()
+                    .iter()
+                    .map(|t| Cow::Borrowed(*t))
+                    .collect(),
             },
             state: &[],
             runner,

@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use healthz_actix::web::{AccessPolicy, Endpoint, Endpoints, StatusCode};
-use healthz_actix::{Check, Health, MAX_BODY_BYTES, ProbeOptions};
+use healthz_actix::{Check, Health, Kind, MAX_BODY_BYTES, ProbeOptions, Scope, Selection};
 use healthz_tests::{Adapter, Served, healthy, troubled};
 
 /// Runs each listed case against every adapter, as `actix::case` and `axum::case`.
@@ -54,6 +54,10 @@ adapters!(
     require_token_refuses_requests_without_it,
     a_hanging_probe_is_answered_at_its_timeout,
     raw_requests_with_odd_bytes_never_get_a_500,
+    tags_select_probes_on_every_endpoint,
+    groups_answer_at_their_own_path,
+    details_and_tags_reach_authorized_callers_only,
+    refusing_traffic_fails_readiness_until_accepted,
 );
 
 fn run<F: Future<Output = ()>>(adapter: Adapter, case: impl FnOnce(Adapter) -> F) {
@@ -703,4 +707,147 @@ fn axum_without_connect_info_treats_the_client_as_unknown() {
             "an unknown client is not allowed"
         );
     });
+}
+
+/// Readiness probes `primary` and `replica` tagged `db` (the replica also `eu`, and failing),
+/// `search` untagged, and a liveness probe `loop` tagged `core`.
+fn tagged() -> Health {
+    Health::builder()
+        .without_registered()
+        .readiness("primary", ProbeOptions::new().tags(&["db"]), || async {
+            Check::pass().detail("pool_size", 10).detail("idle", 3)
+        })
+        .readiness(
+            "replica",
+            ProbeOptions::new().tags(&["db", "eu"]),
+            || async { Err::<(), _>("replica lag 40s") },
+        )
+        .readiness("search", ProbeOptions::new(), || async {})
+        .liveness("loop", ProbeOptions::new().tags(&["core"]), || async {})
+        .build()
+        .unwrap()
+}
+
+async fn tags_select_probes_on_every_endpoint(adapter: Adapter) {
+    let server = adapter.serve(Endpoints::new(tagged()));
+    let answer = get(&server, "/readyz?verbose&tag=db").await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (
+            503,
+            "[+]primary ok\n[-]replica failed: replica lag 40s\nreadyz check failed\n"
+        )
+    );
+    let answer = get(&server, "/readyz?verbose&tag=db&exclude=replica").await;
+    assert_eq!(
+        answer.body,
+        "[+]primary ok\n[+]replica excluded: ok\nreadyz check passed\n"
+    );
+    let answer = get(&server, "/healthz?verbose&tag=core&tag=eu").await;
+    assert_eq!(
+        answer.body, "[+]loop ok\n[-]replica failed: replica lag 40s\nhealthz check failed\n",
+        "any of the tags, across kinds"
+    );
+    let answer = get(&server, "/readyz?tag=nope").await;
+    assert_eq!(answer.status, 200, "an unknown tag selects nothing");
+    assert_eq!(
+        answer.json()["notes"],
+        serde_json::json!(["some tags select no health check: no matches for \"nope\""])
+    );
+    let answer = get(&server, "/readyz?tag=").await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (400, "`tag` needs a tag: `?tag=db`\n")
+    );
+}
+
+async fn groups_answer_at_their_own_path(adapter: Adapter) {
+    let readiness = Selection::new(Scope::Kind(Kind::Readiness));
+    let endpoints = Endpoints::new(tagged())
+        .group("/readyz/db", readiness.clone().tags(["db"]))
+        .unwrap()
+        .group("/edge", Selection::new(Scope::All).tags(["core", "eu"]))
+        .unwrap();
+    let server = adapter.serve(endpoints);
+    let answer = get(&server, "/readyz/db?verbose").await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (
+            503,
+            "[+]primary ok\n[-]replica failed: replica lag 40s\nreadyz check failed\n"
+        ),
+        "the group, not a probe named `db`"
+    );
+    let answer = get(&server, "/readyz/db?verbose&tag=eu").await;
+    assert_eq!(
+        answer.body, "[-]replica failed: replica lag 40s\nreadyz check failed\n",
+        "?tag narrows a group"
+    );
+    let answer = get(&server, "/edge?verbose").await;
+    assert_eq!(
+        answer.body,
+        "[+]loop ok\n[-]replica failed: replica lag 40s\nhealthz check failed\n"
+    );
+    assert_eq!(
+        get(&server, "/readyz/primary").await.status,
+        200,
+        "probe paths still work"
+    );
+    assert_eq!(
+        send(&server, reqwest::Method::POST, "/readyz/db", &[])
+            .await
+            .status,
+        405
+    );
+    let clash = Endpoints::new(tagged()).group("/readyz/search", readiness.tags(["db"]));
+    assert_eq!(
+        clash.unwrap_err().to_string().split(" at ").next(),
+        Some("group path `/readyz/search` is the path of the readiness probe `search`")
+    );
+}
+
+async fn details_and_tags_reach_authorized_callers_only(adapter: Adapter) {
+    let server = adapter.serve(Endpoints::new(tagged()).access(behind_local_proxy()));
+    let local = get(&server, "/readyz").await.json();
+    assert_eq!(
+        local["checks"]["primary"][0]["details"],
+        serde_json::json!({"pool_size": 10, "idle": 3})
+    );
+    assert_eq!(
+        local["checks"]["replica"][0]["tags"],
+        serde_json::json!(["db", "eu"])
+    );
+    let remote = get_with(&server, "/readyz", &[REMOTE]).await;
+    assert!(
+        !remote.body.contains("details") && !remote.body.contains("tags"),
+        "{}",
+        remote.body
+    );
+    let text = get(&server, "/readyz?verbose").await.body;
+    assert!(
+        !text.contains("pool_size"),
+        "details are not in the text: {text}"
+    );
+}
+
+async fn refusing_traffic_fails_readiness_until_accepted(adapter: Adapter) {
+    let health = healthy();
+    let server = adapter.serve(Endpoints::new(health.clone()).access(behind_local_proxy()));
+    health.refuse_traffic("maintenance until 02:00");
+    let answer = get(&server, "/readyz?verbose").await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (
+            503,
+            "[-]traffic failed: maintenance until 02:00\nreadyz check failed\n"
+        )
+    );
+    let answer = get_with(&server, "/readyz?verbose", &[REMOTE]).await;
+    assert_eq!(
+        answer.body,
+        "[-]traffic failed: reason withheld\nreadyz check failed\n"
+    );
+    assert_eq!(get(&server, "/livez").await.status, 200);
+    health.accept_traffic();
+    assert_eq!(get(&server, "/readyz").await.status, 200);
 }

@@ -3,7 +3,8 @@
 //! paths, bodies, headers and status codes.
 //!
 //! - `/livez`, `/readyz`, `/startupz`, `/healthz` (and `?verbose`, `/readyz/{name}`);
-//! - `POST /maintenance/on` and `/maintenance/off`, which turn readiness off and on;
+//! - `POST /maintenance/on` and `/maintenance/off`, which refuse and accept traffic (readiness
+//!   fails meanwhile);
 //! - `/metrics`: Prometheus metrics of every probe.
 //!
 //! On SIGTERM or Ctrl-C, `/readyz` fails at once while everything else goes on serving; after
@@ -18,7 +19,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use example_probes::{Maintenance, PATHS, Probes, bind, seconds};
+use example_probes::{DB_GROUP, PATHS, Probes, bind, db_group, maintenance, seconds};
 use healthz_axum::metrics::Metrics;
 use healthz_axum::{Endpoints, Health, Shutdown};
 use prometheus_client::registry::Registry;
@@ -29,7 +30,7 @@ async fn set_maintenance(
 ) -> (StatusCode, String) {
     match on.as_str() {
         "on" | "off" => {
-            app.maintenance.set(on == "on");
+            maintenance(&app.health, on == "on");
             (StatusCode::OK, format!("maintenance {on}\n"))
         }
         other => (
@@ -61,7 +62,7 @@ async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
 
 #[derive(Clone)]
 struct AppState {
-    maintenance: Arc<Maintenance>,
+    health: Health,
     registry: Arc<Registry>,
 }
 
@@ -83,9 +84,13 @@ async fn main() -> std::io::Result<()> {
     let app = Router::new()
         .route("/maintenance/{on}", post(set_maintenance))
         .route("/metrics", get(metrics))
-        .merge(Endpoints::new(health.clone()))
+        .merge(
+            Endpoints::new(health.clone())
+                .group(DB_GROUP, db_group())
+                .map_err(std::io::Error::other)?,
+        )
         .with_state(AppState {
-            maintenance: Arc::clone(&probes.maintenance),
+            health: health.clone(),
             registry: Arc::new(registry),
         });
 

@@ -3,9 +3,10 @@
 //! `examples/probes`, shared with the axum and gRPC examples:
 //!
 //! - `/livez`: the liveness probe `event_loop`.
-//! - `/readyz`: `database` (`SELECT 1`, cached for 2 s), `maintenance` (fails while maintenance
-//!   mode is on) and the non-critical `catalog` (warns, but stays 200, when the catalog is
-//!   empty), held back until the startup probe `migrations` has passed.
+//! - `/readyz`: `database` (`SELECT 1`, cached for 2 s) and the non-critical `catalog` (warns,
+//!   but stays 200, when the catalog is empty), held back until the startup probe `migrations`
+//!   has passed, and refused while maintenance mode is on (`POST /maintenance/on`, healthz's
+//!   traffic switch).
 //! - `/startupz`, `/healthz`, and `?verbose` on each for the Kubernetes text form.
 //! - `/metrics`: Prometheus metrics of every probe.
 //!
@@ -19,19 +20,18 @@
 //! without curl.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
-use example_probes::{Maintenance, PATHS, Probes, bind, seconds};
+use example_probes::{DB_GROUP, PATHS, Probes, bind, db_group, maintenance, seconds};
 use healthz_actix::metrics::Metrics;
 use healthz_actix::{Endpoints, Health, Shutdown, healthcheck};
 use prometheus_client::registry::Registry;
 
-async fn set_maintenance(mode: web::Data<Arc<Maintenance>>, on: web::Path<String>) -> HttpResponse {
+async fn set_maintenance(health: web::Data<Health>, on: web::Path<String>) -> HttpResponse {
     match on.as_str() {
         "on" | "off" => {
-            mode.set(on.as_str() == "on");
+            maintenance(&health, on.as_str() == "on");
             HttpResponse::Ok().body(format!("maintenance {on}\n"))
         }
         other => HttpResponse::BadRequest().body(format!(
@@ -96,13 +96,16 @@ async fn serve() -> std::io::Result<()> {
         .build()
         .map_err(std::io::Error::other)?;
 
+    let endpoints = Endpoints::new(health.clone())
+        .group(DB_GROUP, db_group())
+        .map_err(std::io::Error::other)?;
     let shutdown = Shutdown::new(health.clone()).grace(grace);
     let server = HttpServer::new({
-        let maintenance = web::Data::new(Arc::clone(&probes.maintenance));
+        let maintenance = web::Data::new(health.clone());
         let registry = web::Data::new(registry);
         move || {
             App::new()
-                .service(Endpoints::new(health.clone()))
+                .service(endpoints.clone())
                 .app_data(maintenance.clone())
                 .app_data(registry.clone())
                 .route("/maintenance/{on}", web::post().to(set_maintenance))

@@ -2,20 +2,19 @@
 //! database they check: nothing to install.
 //!
 //! - liveness `event_loop`: the event loop answers;
-//! - readiness `database`: `SELECT 1` within 200 ms, cached for 2 s;
-//! - readiness `maintenance`: fails while maintenance mode is on;
-//! - readiness `catalog` (non-critical): warns, but stays 200, when the catalog is empty;
+//! - readiness `database` (tagged `db`): `SELECT 1` within 200 ms, cached for 2 s;
+//! - readiness `catalog` (non-critical, tagged `db`): warns, but stays 200, when the catalog is
+//!   empty; details: the pool's size and idle connections;
 //! - startup `migrations`: the schema is in place; readiness waits for it.
 //!
-//! The probes register themselves with `#[liveness]`, `#[readiness]` and `#[startup]`; an
+//! Every example mounts [`DB_GROUP`], the group of the `db`-tagged readiness probes, and a
+//! maintenance switch ([`maintenance`]). The probes register themselves with `#[liveness]`, `#[readiness]` and `#[startup]`; an
 //! example only needs to link this crate (it does, by calling [`Probes::open`]) and supply the
 //! state with [`Probes::state`].
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use healthz_core::{Check, HealthBuilder, liveness, readiness, startup};
+use healthz_core::{Check, Health, HealthBuilder, liveness, readiness, startup};
 use sqlx::SqlitePool;
 use sqlx::sqlite::SqlitePoolOptions;
 
@@ -25,34 +24,27 @@ async fn event_loop() {}
 
 /// The database answers a query within 200 ms. Results are reused for 2 s, so a burst of
 /// requests makes one query.
-#[readiness(timeout = "200ms", cache = "2s")]
+#[readiness(timeout = "200ms", cache = "2s", tags = ["db"])]
 async fn database(pool: &SqlitePool) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT 1").execute(pool).await.map(drop)
 }
 
-/// Maintenance mode takes the instance out of the load balancer while it stays alive.
-#[derive(Debug, Default)]
-pub struct Maintenance(AtomicBool);
-
-impl Maintenance {
-    /// Turns maintenance mode on or off.
-    pub fn set(&self, on: bool) {
-        self.0.store(on, Ordering::Relaxed);
-    }
-}
-
-#[readiness]
-async fn maintenance(mode: &Arc<Maintenance>) -> Check {
-    if mode.0.load(Ordering::Relaxed) {
-        Check::fail("maintenance mode is on (POST /maintenance/off to end it)")
+/// Maintenance mode takes the instance out of the load balancer while it stays alive, with
+/// healthz's traffic switch: `POST /maintenance/on` in every example calls this.
+pub fn maintenance(health: &Health, on: bool) {
+    if on {
+        health.refuse_traffic(MAINTENANCE);
     } else {
-        Check::pass()
+        health.accept_traffic();
     }
 }
+
+/// The reason readiness gives while maintenance mode is on.
+pub const MAINTENANCE: &str = "maintenance mode is on (POST /maintenance/off to end it)";
 
 /// An empty catalog is worth a look, not worth taking the instance out of the load balancer:
 /// `critical = false` makes a failure (or this warning) count as `warn`, still HTTP 200.
-#[readiness(critical = false, cache = "10s")]
+#[readiness(critical = false, cache = "10s", tags = ["db"])]
 async fn catalog(pool: &SqlitePool) -> Result<Check, sqlx::Error> {
     let (items,): (i64,) = sqlx::query_as("SELECT count(*) FROM items")
         .fetch_one(pool)
@@ -63,7 +55,10 @@ async fn catalog(pool: &SqlitePool) -> Result<Check, sqlx::Error> {
         Check::pass()
     };
     #[allow(clippy::cast_precision_loss)] // a count of items, far below 2^52
-    Ok(check.observed(items as f64, "items"))
+    Ok(check
+        .observed(items as f64, "items")
+        .detail("pool_size", pool.size())
+        .detail("idle", pool.num_idle()))
 }
 
 /// The schema is in place: readiness waits for this once at start.
@@ -77,13 +72,11 @@ async fn migrations(pool: &SqlitePool) -> Result<bool, sqlx::Error> {
     Ok(tables == 1)
 }
 
-/// What the probes read: the database and the maintenance switch.
+/// What the probes read: the database.
 #[derive(Clone, Debug)]
 pub struct Probes {
     /// The embedded database.
     pub pool: SqlitePool,
-    /// The maintenance switch.
-    pub maintenance: Arc<Maintenance>,
 }
 
 impl Probes {
@@ -106,17 +99,12 @@ impl Probes {
         sqlx::query("INSERT INTO items (name) VALUES ('kettle'), ('teapot')")
             .execute(&pool)
             .await?;
-        Ok(Probes {
-            pool,
-            maintenance: Arc::default(),
-        })
+        Ok(Probes { pool })
     }
 
     /// Supplies the probes' state to a `Health` builder.
     pub fn state(&self, builder: HealthBuilder) -> HealthBuilder {
-        builder
-            .state(self.pool.clone())
-            .state(Arc::clone(&self.maintenance))
+        builder.state(self.pool.clone())
     }
 }
 
@@ -157,12 +145,22 @@ pub fn init_logging() {
         .init();
 }
 
+/// The group every example mounts: `/readyz/db`, the readiness probes tagged `db`.
+pub const DB_GROUP: &str = "/readyz/db";
+
+/// The selection of [`DB_GROUP`].
+pub fn db_group() -> healthz_core::Selection {
+    healthz_core::Selection::new(healthz_core::Scope::Kind(healthz_core::Kind::Readiness))
+        .tags(["db"])
+}
+
 /// The paths every example prints for people to try.
-pub const PATHS: [&str; 6] = [
+pub const PATHS: [&str; 7] = [
     "/livez",
     "/readyz",
     "/readyz?verbose",
     "/readyz/database",
+    "/readyz/db?verbose",
     "/startupz",
     "/healthz",
 ];
@@ -188,7 +186,11 @@ mod tests {
                 .any(|(name, ty)| *name == "database" && ty.contains("Sqlite")),
             "{missing:?}"
         );
-        assert!(missing.iter().any(|(name, _)| *name == "maintenance"));
+        assert_eq!(
+            missing.len(),
+            3,
+            "catalog, database, migrations: {missing:?}"
+        );
         let database = error
             .problems()
             .iter()

@@ -13,7 +13,8 @@ use crate::{BoxFuture, Check};
 /// Checks that the file system holding `path` has at least `min_free` bytes available to
 /// unprivileged users (`statvfs`'s `f_bavail`, through fs4).
 ///
-/// Passes with an output such as `41.2 GiB free of 98.3 GiB`, and like every check, the latency
+/// Passes with an output such as `41.2 GiB free of 98.3 GiB`, the details `free_bytes` and
+/// `total_bytes`, and like every check, the latency
 /// in milliseconds as the observed value. Fails with
 /// `disk /var/lib/app: 812.0 MiB free, below the minimum of 1.0 GiB`,
 /// `disk /var/lib/app: cannot read free space: …` or `disk /var/lib/app: no answer within 500ms`.
@@ -30,6 +31,8 @@ use crate::{BoxFuture, Check};
 /// let check = checks::disk_space(".", 1).await;
 /// assert_eq!(check.status(), Status::Pass);
 /// assert!(check.output().unwrap().contains(" free of "));
+/// let details: Vec<&str> = check.details().map(|(key, _)| key).collect();
+/// assert_eq!(details, ["free_bytes", "total_bytes"]);
 ///
 /// let check = checks::disk_space(".", u64::MAX).await;
 /// assert_eq!(check.status(), Status::Fail);
@@ -55,7 +58,10 @@ async fn measure(path: PathBuf, min_free: u64, budget: Budget) -> Outcome {
             bytes(min_free)
         )));
     }
-    Ok(Check::pass().with_output(format!("{} free of {}", bytes(available), bytes(total))))
+    Ok(Check::pass()
+        .with_output(format!("{} free of {}", bytes(available), bytes(total)))
+        .detail("free_bytes", available)
+        .detail("total_bytes", total))
 }
 
 #[derive(Clone, Copy, Debug)]

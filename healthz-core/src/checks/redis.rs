@@ -16,7 +16,9 @@ pub trait RedisConnection: Handle {}
 
 /// Checks that Redis answers `PING` with `PONG` on `connection`.
 ///
-/// Passes with the latency in milliseconds as the observed value. Fails with
+/// Passes with the latency in milliseconds as the observed value, and the server's
+/// `redis_version` as a detail (`INFO server`, pipelined with the `PING`: one round trip). Fails
+/// with
 /// `Redis: PING failed: …`, `Redis: no answer to PING within 500ms` or
 /// `Redis: unexpected answer to PING: …`.
 ///
@@ -72,10 +74,11 @@ mod redis_1 {
     }
 
     async fn ping(mut connection: impl ConnectionLike + Send, budget: Budget) -> Outcome {
-        let command = redis::cmd("PING");
-        let pong = budget
+        let mut pipeline = redis::pipe();
+        pipeline.cmd("PING").cmd("INFO").arg("server");
+        let (pong, info) = budget
             .step(
-                command.query_async::<String>(&mut connection),
+                pipeline.query_async::<(String, String)>(&mut connection),
                 "no answer to PING",
                 "PING failed",
             )
@@ -83,6 +86,13 @@ mod redis_1 {
         if pong != "PONG" {
             return Err(budget.fail(format_args!("unexpected answer to PING: {pong:?}")));
         }
-        Ok(Check::pass())
+        let version = info
+            .lines()
+            .find_map(|line| line.strip_prefix("redis_version:"))
+            .map(str::trim);
+        Ok(match version {
+            Some(version) => Check::pass().detail("redis_version", version),
+            None => Check::pass(),
+        })
     }
 }

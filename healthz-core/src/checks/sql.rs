@@ -14,7 +14,9 @@ pub trait SqlPool: Handle {}
 /// Checks that `pool` hands out a connection and that the connection answers a ping (one round
 /// trip to the server; `SQLite` pings its worker thread).
 ///
-/// Passes with the latency in milliseconds as the observed value. Fails with the database's name
+/// Passes with the latency in milliseconds as the observed value, and details: the pool's
+/// `pool_size` and `idle` connections, and the `server_version` (asked once per pool, with
+/// `SHOW server_version`, `SELECT version()` or `SELECT sqlite_version()`, then remembered). Fails with the database's name
 /// and the reason: `PostgreSQL: no connection within 500ms` (the server is down, refuses
 /// connections, or every pooled connection is busy: sqlx retries refused connections until its
 /// `acquire_timeout`), `PostgreSQL: cannot get a connection: …`, `PostgreSQL: ping failed: …` or
@@ -52,22 +54,37 @@ pub fn sql(pool: &impl SqlPool) -> CheckFuture {
 /// sqlx 0.9. A later major goes in a module of its own beside this one, behind its own feature.
 mod sqlx_0_9 {
     use sqlx::pool::PoolConnection;
+    use std::sync::{Arc, Mutex, PoisonError};
+
     use sqlx::{Connection as _, Database, Pool};
 
     use crate::Check;
     use crate::checks::sealed::Handle;
     use crate::checks::{Budget, CheckFuture, Outcome};
 
-    impl<DB: Database> super::SqlPool for Pool<DB> {}
+    impl<DB: Database> super::SqlPool for Pool<DB> where Pool<DB>: Handle {}
 
-    impl<DB: Database> Handle for Pool<DB> {
+    /// Every sqlx driver meets these bounds: they let the check ask the server's version.
+    impl<DB: Database> Handle for Pool<DB>
+    where
+        for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+        String: sqlx::Type<DB> + for<'r> sqlx::Decode<'r, DB>,
+        DB::Arguments: sqlx::IntoArguments<DB>,
+        usize: sqlx::ColumnIndex<DB::Row>,
+    {
         fn check(&self, (): ()) -> CheckFuture {
             let pool = self.clone();
             CheckFuture::new(DB::NAME, move |budget| ping(pool, budget))
         }
     }
 
-    async fn ping<DB: Database>(pool: Pool<DB>, budget: Budget) -> Outcome {
+    async fn ping<DB: Database>(pool: Pool<DB>, budget: Budget) -> Outcome
+    where
+        for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+        String: sqlx::Type<DB> + for<'r> sqlx::Decode<'r, DB>,
+        DB::Arguments: sqlx::IntoArguments<DB>,
+        usize: sqlx::ColumnIndex<DB::Row>,
+    {
         let connection = budget
             .step(pool.acquire(), "no connection", "cannot get a connection")
             .await?;
@@ -78,8 +95,54 @@ mod sqlx_0_9 {
         budget
             .step(live.ping(), "no answer to a ping", "ping failed")
             .await?;
+        let version = server_version(&pool, live, &budget).await;
         connection.release();
-        Ok(Check::pass())
+        let mut check = Check::pass()
+            .detail("pool_size", pool.size())
+            .detail("idle", pool.num_idle());
+        if let Some(version) = version {
+            check = check.detail("server_version", &*version);
+        }
+        Ok(check)
+    }
+
+    /// Server versions by pool (the address of its connect options, shared by every clone).
+    static VERSIONS: Mutex<Vec<(usize, Arc<str>)>> = Mutex::new(Vec::new());
+
+    /// The server's version: asked once per pool, best effort (no version is no failure).
+    async fn server_version<DB: Database>(
+        pool: &Pool<DB>,
+        connection: &mut DB::Connection,
+        budget: &Budget,
+    ) -> Option<Arc<str>>
+    where
+        for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+        String: sqlx::Type<DB> + for<'r> sqlx::Decode<'r, DB>,
+        DB::Arguments: sqlx::IntoArguments<DB>,
+        usize: sqlx::ColumnIndex<DB::Row>,
+    {
+        let key = Arc::as_ptr(&pool.connect_options()).cast::<()>() as usize;
+        let versions = || VERSIONS.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, version)) = versions().iter().find(|(k, _)| *k == key) {
+            return Some(Arc::clone(version));
+        }
+        let query = match DB::NAME {
+            "PostgreSQL" => "SHOW server_version",
+            "SQLite" => "SELECT sqlite_version()",
+            _ => "SELECT version()",
+        };
+        let version: Arc<str> = budget
+            .run(sqlx::query_scalar::<DB, String>(query).fetch_one(connection))
+            .await?
+            .ok()?
+            .into();
+        let mut versions = versions();
+        // A handful of pools per process; a pool made and dropped in a loop must not grow this.
+        if versions.len() >= 64 {
+            versions.remove(0);
+        }
+        versions.push((key, Arc::clone(&version)));
+        Some(version)
     }
 
     /// Closes the connection when dropped, unless [`release`](Self::release)d back to the pool:

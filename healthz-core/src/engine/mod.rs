@@ -25,6 +25,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
+use crate::details::Sealed;
 use crate::events::{Event, Hub, ProbeEvent};
 use crate::observe::{Outcome, RunEvent, StatusChange};
 use crate::{Gate, Kind, Observer, StateMap, Status};
@@ -42,6 +43,8 @@ pub(crate) struct Snapshot {
     /// The output, credentials redacted.
     pub(crate) output: Option<Box<str>>,
     pub(crate) observed: Option<(f64, Cow<'static, str>)>,
+    /// Structured details, redacted and bounded.
+    pub(crate) details: Option<Sealed>,
     /// Wall-clock time the run finished, for `time`.
     pub(crate) time: SystemTime,
     pub(crate) duration: Duration,
@@ -66,6 +69,7 @@ impl Snapshot {
             status,
             output: Some(output.into_boxed_str()),
             observed: None,
+            details: None,
             time: SystemTime::now(),
             duration: Duration::ZERO,
             outcome: None,

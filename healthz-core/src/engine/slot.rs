@@ -151,7 +151,7 @@ impl Slot {
             .instrument(span.clone())
             .await;
         let duration = started.elapsed();
-        let (raw_status, output, observed) = check.into_parts();
+        let (raw_status, output, observed, details) = check.into_parts();
         let output = output.map(|o| redact(&o).into_owned());
         let (status, output, change) = self
             .history
@@ -163,6 +163,7 @@ impl Slot {
             status,
             output: output.map(String::into_boxed_str),
             observed,
+            details: crate::details::seal(details),
             time: SystemTime::now(),
             duration,
             outcome: Some(outcome),

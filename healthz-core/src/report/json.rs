@@ -17,9 +17,9 @@ impl Report {
     /// (`… [truncated 1200 bytes]`); a body still too long is shortened further, and `notes` says
     /// how many checks were left out.
     pub fn to_json(&self, detail: Detail) -> Vec<u8> {
-        let unmatched = self.unmatched_note();
+        let report_notes = self.notes();
         let render = |checks: &[&CheckResult], output_limit: usize, omitted: usize| {
-            let mut notes: Vec<String> = unmatched.iter().cloned().collect();
+            let mut notes = report_notes.clone();
             if omitted > 0 {
                 notes.push(omitted_note(omitted, self.checks().len()));
             }
@@ -58,6 +58,19 @@ impl Report {
             body = render(&[], MIN_OUTPUT_BYTES, all.len());
         }
         body
+    }
+}
+
+/// A check's `details` object.
+struct Details<'a>(&'a CheckResult);
+
+impl serde::Serialize for Details<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.details().len()))?;
+        for (key, value) in self.0.details() {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
     }
 }
 
@@ -193,6 +206,12 @@ impl serde::Serialize for Entry<'_> {
             entry.serialize_field("observedUnit", check.observed_unit())?;
             if !check.critical() {
                 entry.serialize_field("critical", &false)?;
+            }
+            if check.tags().len() > 0 {
+                entry.serialize_field("tags", &check.tags().collect::<Vec<_>>())?;
+            }
+            if check.details().len() > 0 {
+                entry.serialize_field("details", &Details(check))?;
             }
             if check.status() != Status::Pass
                 && let Some(output) = check.output()

@@ -151,9 +151,20 @@ impl CheckResult {
         self.snapshot.outcome
     }
 
+    /// The details the probe attached ([`Check::detail`](crate::Check::detail)), redacted and
+    /// bounded, in order.
+    pub fn details(&self) -> impl ExactSizeIterator<Item = (&str, &serde_json::Value)> + '_ {
+        self.snapshot
+            .details
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .map(|(k, v)| (&**k, v))
+    }
+
     /// The probe's tags.
-    pub fn tags(&self) -> &'static [&'static str] {
-        self.probe.options.tag_list()
+    pub fn tags(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.probe.tags.iter().map(|tag| &**tag)
     }
 
     /// The probe: its kind, name, options and where it was defined.
@@ -195,6 +206,8 @@ pub struct Report {
     excluded: Vec<Arc<ProbeMeta>>,
     /// The `exclude` names no probe of the scope has, sorted, without duplicates.
     unmatched: Vec<Box<str>>,
+    /// The selected tags no probe of the scope has, sorted, without duplicates.
+    unmatched_tags: Vec<Box<str>>,
 }
 
 impl Report {
@@ -213,7 +226,14 @@ impl Report {
             meta,
             excluded: Vec::new(),
             unmatched: Vec::new(),
+            unmatched_tags: Vec::new(),
         }
+    }
+
+    /// Records the selected tags that no probe of the scope has.
+    pub(crate) fn with_unmatched_tags(mut self, unmatched_tags: Vec<Box<str>>) -> Self {
+        self.unmatched_tags = unmatched_tags;
+        self
     }
 
     /// Records what `exclude` left out (`excluded`) and the names it gave that matched nothing.
@@ -277,29 +297,49 @@ impl Report {
         self.unmatched.iter().map(|name| &**name)
     }
 
-    /// `some health checks cannot be excluded: no matches for "a","b"`, at most about 1 KiB.
-    pub(super) fn unmatched_note(&self) -> Option<String> {
-        if self.unmatched.is_empty() {
-            return None;
-        }
-        let mut note = String::from("some health checks cannot be excluded: no matches for ");
-        for (i, name) in self.unmatched.iter().enumerate() {
-            if i > 0 {
-                note.push(',');
-            }
-            let _ = write!(note, "{name:?}");
-            if note.len() > MAX_UNMATCHED_BYTES {
-                let mut end = MAX_UNMATCHED_BYTES;
-                while !note.is_char_boundary(end) {
-                    end -= 1;
-                }
-                note.truncate(end);
-                let _ = write!(note, "… ({} names)", self.unmatched.len());
-                break;
-            }
-        }
-        Some(note)
+    /// The selected tags that no probe in the report's scope has, sorted and without
+    /// duplicates: they select nothing. [`to_text`](Self::to_text) warns about them, and
+    /// [`to_json`](Self::to_json) in `notes`.
+    pub fn unmatched_tags(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.unmatched_tags.iter().map(|tag| &**tag)
     }
+
+    /// The notes of the report: excluded names and selected tags that match nothing.
+    pub(super) fn notes(&self) -> Vec<String> {
+        let excludes = note(
+            "some health checks cannot be excluded: no matches for ",
+            &self.unmatched,
+        );
+        let tags = note(
+            "some tags select no health check: no matches for ",
+            &self.unmatched_tags,
+        );
+        excludes.into_iter().chain(tags).collect()
+    }
+}
+
+/// `{lead}"a","b"`, at most about 1 KiB, or `None` for no names.
+fn note(lead: &str, names: &[Box<str>]) -> Option<String> {
+    if names.is_empty() {
+        return None;
+    }
+    let mut note = String::from(lead);
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            note.push(',');
+        }
+        let _ = write!(note, "{name:?}");
+        if note.len() > MAX_UNMATCHED_BYTES {
+            let mut end = MAX_UNMATCHED_BYTES;
+            while !note.is_char_boundary(end) {
+                end -= 1;
+            }
+            note.truncate(end);
+            let _ = write!(note, "… ({} names)", names.len());
+            break;
+        }
+    }
+    Some(note)
 }
 
 impl fmt::Debug for Report {
@@ -311,6 +351,7 @@ impl fmt::Debug for Report {
             .field("checks", &self.checks)
             .field("excluded", &self.excluded().collect::<Vec<_>>())
             .field("unmatched_excludes", &self.unmatched)
+            .field("unmatched_tags", &self.unmatched_tags)
             .finish_non_exhaustive()
     }
 }
@@ -320,7 +361,7 @@ impl fmt::Debug for Report {
 impl serde::Serialize for Report {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let checks: Vec<&CheckResult> = self.checks.iter().collect();
-        let notes: Vec<String> = self.unmatched_note().into_iter().collect();
+        let notes = self.notes();
         json::Json {
             report: self,
             checks: &checks,

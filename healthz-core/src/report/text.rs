@@ -25,7 +25,7 @@ impl Report {
             let _ = writeln!(head, "[-]{} failed: {reason}", gate.check_name());
         }
         let mut tail = String::new();
-        if let Some(note) = self.unmatched_note() {
+        for note in self.notes() {
             let _ = writeln!(tail, "warn: {note}");
         }
         let verdict = if self.status().is_healthy() {

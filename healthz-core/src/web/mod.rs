@@ -52,14 +52,15 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 pub use access::{AccessError, AccessPolicy, Denial};
+
 pub use forwarded::ProxyHeader;
 /// `http`'s status code, as [`Endpoints::warn_status`] takes it.
 #[doc(no_inline)]
 pub use http::StatusCode;
 use query::Query;
-pub use query::{MAX_EXCLUDES, QueryError};
+pub use query::{MAX_EXCLUDES, MAX_TAGS, QueryError};
 
-use crate::{Format, Health, Kind, Scope, Status};
+use crate::{Format, Health, Kind, Scope, Selection, Status};
 
 /// The media type of JSON health reports (IETF draft "Health Check Response Format for HTTP APIs").
 pub const HEALTH_JSON: &str = "application/health+json";
@@ -293,14 +294,98 @@ impl Endpoint {
 
 /// What a [`Route`] serves. Opaque: adapters hand it back to [`Endpoints::answer`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Target(Endpoint);
+pub struct Target(Serves);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Serves {
+    Endpoint(Endpoint),
+    /// The group at this index of `Shared::groups`.
+    Group(usize),
+}
 
 impl Target {
-    /// The endpoint it serves.
-    pub fn endpoint(self) -> Endpoint {
-        self.0
+    /// The endpoint it serves, if it serves one (not a group).
+    pub fn endpoint(self) -> Option<Endpoint> {
+        match self.0 {
+            Serves::Endpoint(endpoint) => Some(endpoint),
+            Serves::Group(_) => None,
+        }
     }
 }
+
+/// A named group of probes at a path of its own; see [`Endpoints::group`].
+#[derive(Clone, Debug)]
+struct Group {
+    path: String,
+    selection: Selection,
+}
+
+/// Why [`Endpoints::group`] refused a group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GroupError {
+    /// The path does not start with `/`, or ends with one.
+    InvalidPath {
+        /// The path given.
+        path: String,
+    },
+    /// The path is an endpoint's.
+    SameAsEndpoint {
+        /// The full path.
+        path: String,
+        /// The endpoint.
+        endpoint: Endpoint,
+    },
+    /// The path is one probe's own path (`/readyz/db` for a readiness probe `db`).
+    SameAsProbe {
+        /// The full path.
+        path: String,
+        /// The probe's kind.
+        kind: Kind,
+        /// The probe's name.
+        name: String,
+        /// Where the probe was defined.
+        location: crate::Location,
+    },
+    /// Another group has the path.
+    SameAsGroup {
+        /// The full path.
+        path: String,
+    },
+}
+
+impl fmt::Display for GroupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GroupError::InvalidPath { path } => write!(
+                f,
+                "group path `{}` must start with `/` and not end with one, such as `/readyz/db`",
+                printable(path)
+            ),
+            GroupError::SameAsEndpoint { path, endpoint } => write!(
+                f,
+                "group path `{path}` is the path of the endpoint {endpoint:?}: give the group another path"
+            ),
+            GroupError::SameAsProbe {
+                path,
+                kind,
+                name,
+                location,
+            } => write!(
+                f,
+                "group path `{path}` is the path of the {kind} probe `{name}` at {location}: give the group or the probe another name"
+            ),
+            GroupError::SameAsGroup { path } => {
+                write!(
+                    f,
+                    "two groups have the path `{path}`: give one another path"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for GroupError {}
 
 /// A path an adapter mounts.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -360,6 +445,7 @@ struct Shared {
     paths: [Option<String>; 4],
     warn_status: StatusCode,
     access: AccessPolicy,
+    groups: Vec<Group>,
 }
 
 impl fmt::Debug for Endpoints {
@@ -384,6 +470,7 @@ impl Endpoints {
                 paths: Endpoint::ALL.map(|e| Some(e.default_path().to_owned())),
                 warn_status: StatusCode::OK,
                 access: AccessPolicy::new(),
+                groups: Vec::new(),
             }),
         }
     }
@@ -443,6 +530,73 @@ impl Endpoints {
         self.edit(|s| s.access = policy)
     }
 
+    /// Mounts a named group of probes at a path of its own (under the [`prefix`](Self::prefix)),
+    /// the way Spring Boot's health groups do: `/readyz/db` made of the readiness probes tagged
+    /// `db`. It answers like the endpoints (`?verbose`, `?exclude`, `?tag` to narrow it further,
+    /// the access policy, gates for readiness), with the group's probes only.
+    ///
+    /// ```
+    /// use healthz_core::web::Endpoints;
+    /// use healthz_core::{Health, Kind, ProbeOptions, Scope, Selection};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let health = Health::builder()
+    ///     .without_registered()
+    ///     .readiness("primary", ProbeOptions::new().tags(&["db"]), || async {})
+    ///     .readiness("search", ProbeOptions::new(), || async {})
+    ///     .build()?;
+    /// let endpoints = Endpoints::new(health.clone())
+    ///     .group("/readyz/db", Selection::new(Scope::Kind(Kind::Readiness)).tags(["db"]))?;
+    /// assert!(endpoints.routes().any(|r| r.path() == "/readyz/db"));
+    ///
+    /// // A group cannot take a probe's own path.
+    /// let clash = Endpoints::new(health).group("/readyz/search", Selection::new(Scope::All));
+    /// assert!(clash.unwrap_err().to_string().contains("readiness probe `search`"));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`GroupError`] when the path is not a path, or is already an endpoint's, a probe's own
+    /// (`/readyz/{name}`) or another group's, naming both. Set paths and the prefix first: the
+    /// check is made against them as they are.
+    pub fn group(self, path: impl Into<String>, selection: Selection) -> Result<Self, GroupError> {
+        let path = path.into();
+        if !path.starts_with('/') || path.ends_with('/') {
+            return Err(GroupError::InvalidPath { path });
+        }
+        let full = format!("{}{path}", self.shared.prefix);
+        for route in self.routes() {
+            if route.path == full {
+                return Err(match route.target.0 {
+                    Serves::Endpoint(endpoint) => GroupError::SameAsEndpoint {
+                        path: full,
+                        endpoint,
+                    },
+                    Serves::Group(_) => GroupError::SameAsGroup { path: full },
+                });
+            }
+            let Some(Scope::Kind(kind)) = route.target.endpoint().map(Endpoint::scope) else {
+                continue;
+            };
+            let Some(name) = full
+                .strip_prefix(route.path())
+                .and_then(|rest| rest.strip_prefix('/'))
+            else {
+                continue;
+            };
+            if let Some(probe) = self.shared.health.probes(kind).find(|p| p.name == name) {
+                return Err(GroupError::SameAsProbe {
+                    path: full,
+                    kind,
+                    name: probe.name.to_owned(),
+                    location: *probe.location,
+                });
+            }
+        }
+        Ok(self.edit(|s| s.groups.push(Group { path, selection })))
+    }
+
     /// The `Health` served.
     pub fn health(&self) -> &Health {
         &self.shared.health
@@ -453,17 +607,25 @@ impl Endpoints {
         &self.shared.access
     }
 
-    /// The paths to mount, each with what it serves.
+    /// The paths to mount, each with what it serves: groups first, then the endpoints (a
+    /// framework that tries routes in turn then finds a group such as `/readyz/db` before the
+    /// endpoint's `/readyz/{name}`).
     pub fn routes(&self) -> impl Iterator<Item = Route> + '_ {
         let shared = &self.shared;
-        Endpoint::ALL.into_iter().filter_map(move |endpoint| {
+        let groups = shared.groups.iter().enumerate().map(|(i, group)| Route {
+            path: format!("{}{}", shared.prefix, group.path),
+            target: Target(Serves::Group(i)),
+            named: false,
+        });
+        let endpoints = Endpoint::ALL.into_iter().filter_map(move |endpoint| {
             let path = shared.paths[endpoint.index()].as_ref()?;
             Some(Route {
                 path: format!("{}{path}", shared.prefix),
-                target: Target(endpoint),
+                target: Target(Serves::Endpoint(endpoint)),
                 named: endpoint != Endpoint::Healthz,
             })
-        })
+        });
+        groups.chain(endpoints)
     }
 
     /// Answers a request for `target` (and the probe `name` under it, for `{path}/{name}`).
@@ -509,25 +671,41 @@ impl Endpoints {
             (Format::Json, HEALTH_JSON)
         };
         let health = &self.shared.health;
-        let scope = target.0.scope();
-        let (status, body) = match (name, scope) {
-            (Some(name), Scope::Kind(kind)) => match health.check_probe(kind, name).await {
-                Some(report) => (report.status(), report.to_bytes(detail, format)),
-                None => {
-                    return Response::error(
-                        StatusCode::NOT_FOUND,
-                        format_args!("no {kind} probe is named `{}`", printable(name)),
-                    );
+        let exclude: Vec<&str> = query.exclude.iter().map(|e| &**e).collect();
+        let (status, body) = match (target.0, name) {
+            (Serves::Endpoint(endpoint), Some(name)) => {
+                let Scope::Kind(kind) = endpoint.scope() else {
+                    return Response::error(StatusCode::NOT_FOUND, "not found");
+                };
+                match health.check_probe(kind, name).await {
+                    Some(report) => (report.status(), report.to_bytes(detail, format)),
+                    None => {
+                        return Response::error(
+                            StatusCode::NOT_FOUND,
+                            format_args!("no {kind} probe is named `{}`", printable(name)),
+                        );
+                    }
                 }
-            },
-            _ if query.exclude.is_empty() => {
+            }
+            (Serves::Endpoint(endpoint), None)
+                if query.exclude.is_empty() && query.tags.is_empty() =>
+            {
                 // The hot path: a body reused while every result it shows is fresh.
-                let rendered = health.render(scope, detail, format).await;
+                let rendered = health.render(endpoint.scope(), detail, format).await;
                 (rendered.status(), rendered.into_body())
             }
-            _ => {
-                let exclude: Vec<&str> = query.exclude.iter().map(|e| &**e).collect();
-                let report = health.evaluate(scope, &exclude).await;
+            (serves, _) => {
+                let mut selection = match serves {
+                    Serves::Endpoint(endpoint) => Selection::new(endpoint.scope()),
+                    Serves::Group(i) => match self.shared.groups.get(i) {
+                        Some(group) => group.selection.clone(),
+                        None => return Response::error(StatusCode::NOT_FOUND, "not found"),
+                    },
+                };
+                if !query.tags.is_empty() {
+                    selection = selection.tags(query.tags.iter().map(|t| t.clone().into_owned()));
+                }
+                let report = health.select(&selection, &exclude).await;
                 (report.status(), report.to_bytes(detail, format))
             }
         };
@@ -662,6 +840,21 @@ macro_rules! __endpoints_builder {
                 let status = $crate::web::StatusCode::from_u16(status.as_u16())
                     .unwrap_or($crate::web::StatusCode::OK);
                 $adapter(self.0.warn_status(status))
+            }
+
+            /// Mounts a named group of probes at a path of its own: see
+            #[doc = "[`healthz_core::web::Endpoints::group`]."]
+            ///
+            /// # Errors
+            ///
+            /// When the path is not a path, or is already an endpoint's, a probe's own or
+            /// another group's.
+            pub fn group(
+                self,
+                path: impl ::core::convert::Into<::std::string::String>,
+                selection: $crate::Selection,
+            ) -> ::core::result::Result<Self, $crate::web::GroupError> {
+                self.0.group(path, selection).map($adapter)
             }
 
             /// Who may call the endpoints and who sees details (default: everyone may call,

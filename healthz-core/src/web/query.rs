@@ -1,4 +1,5 @@
-//! The query string of a health request: `?verbose`, `?exclude=name` (repeatable).
+//! The query string of a health request: `?verbose`, `?exclude=name` and `?tag=name` (both
+//! repeatable).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -8,11 +9,15 @@ use super::printable;
 /// The most `exclude` parameters one request may carry.
 pub const MAX_EXCLUDES: usize = 64;
 
+/// The most `tag` parameters one request may carry.
+pub const MAX_TAGS: usize = 64;
+
 /// A parsed query string.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Query<'a> {
     pub(crate) verbose: bool,
     pub(crate) exclude: Vec<Cow<'a, str>>,
+    pub(crate) tags: Vec<Cow<'a, str>>,
 }
 
 impl<'a> Query<'a> {
@@ -45,6 +50,15 @@ impl<'a> Query<'a> {
                     }
                     parsed.exclude.push(value);
                 }
+                "tag" => {
+                    if value.is_empty() {
+                        return Err(QueryError::EmptyTag);
+                    }
+                    if parsed.tags.len() == MAX_TAGS {
+                        return Err(QueryError::TooManyTags);
+                    }
+                    parsed.tags.push(value);
+                }
                 _ => {}
             }
         }
@@ -65,6 +79,10 @@ pub enum QueryError {
     EmptyExclude,
     /// More than [`MAX_EXCLUDES`] `exclude` parameters.
     TooManyExcludes,
+    /// `tag=` without a tag.
+    EmptyTag,
+    /// More than [`MAX_TAGS`] `tag` parameters.
+    TooManyTags,
 }
 
 impl fmt::Display for QueryError {
@@ -81,6 +99,10 @@ impl fmt::Display for QueryError {
                 f,
                 "at most {MAX_EXCLUDES} `exclude` parameters are accepted"
             ),
+            QueryError::EmptyTag => f.write_str("`tag` needs a tag: `?tag=db`"),
+            QueryError::TooManyTags => {
+                write!(f, "at most {MAX_TAGS} `tag` parameters are accepted")
+            }
         }
     }
 }
@@ -113,6 +135,13 @@ mod tests {
         assert_eq!(Query::parse("exclude="), Err(QueryError::EmptyExclude));
         let many = vec!["exclude=x"; MAX_EXCLUDES + 1].join("&");
         assert_eq!(Query::parse(&many), Err(QueryError::TooManyExcludes));
+        assert_eq!(Query::parse("tag="), Err(QueryError::EmptyTag));
+        let many = vec!["tag=x"; MAX_TAGS + 1].join("&");
+        assert_eq!(Query::parse(&many), Err(QueryError::TooManyTags));
+        assert_eq!(
+            Query::parse("tag=db&tag=cache").unwrap().tags,
+            ["db", "cache"]
+        );
         assert!(
             QueryError::TooManyExcludes
                 .to_string()

@@ -17,7 +17,16 @@ async fn redis_passes_with_either_connection() {
     let manager = ConnectionManager::new(client.clone()).await.unwrap();
     let multiplexed = client.get_multiplexed_async_connection().await.unwrap();
     assert_pass(&checks::redis(&manager).await);
-    assert_pass(&checks::redis(&multiplexed).await);
+    let check = checks::redis(&multiplexed).await;
+    assert_pass(&check);
+    let (key, version) = check.details().next().expect("the server's version");
+    assert_eq!(key, "redis_version");
+    assert!(
+        version
+            .as_str()
+            .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit())),
+        "{version}"
+    );
 
     let health = health(crate::TIMEOUT * 10, move || checks::redis(&manager));
     let (status, output, _) = evaluate(&health).await;

@@ -10,9 +10,24 @@ use sqlx::{Database, Pool};
 
 use crate::{Expect, TIMED_OUT, assert_pass, evaluate, health, outage_and_recovery, until};
 
-/// Passes on its own and as a probe.
-async fn passes<DB: Database>(pool: Pool<DB>) {
-    assert_pass(&checks::sql(&pool).await);
+/// Passes on its own and as a probe, with the pool's size and the server's version as details.
+async fn passes<DB: Database>(pool: Pool<DB>)
+where
+    Pool<DB>: checks::SqlPool,
+{
+    let check = checks::sql(&pool).await;
+    assert_pass(&check);
+    let details: std::collections::HashMap<&str, &serde_json::Value> = check.details().collect();
+    assert!(
+        details["pool_size"].as_u64().is_some_and(|n| n >= 1),
+        "{details:?}"
+    );
+    assert!(details["idle"].as_u64().is_some(), "{details:?}");
+    let version = details["server_version"].as_str().unwrap_or_default();
+    assert!(
+        version.chars().next().is_some_and(|c| c.is_ascii_digit()),
+        "{details:?}"
+    );
     let health = health(crate::TIMEOUT * 10, move || checks::sql(&pool));
     let (status, output, _) = evaluate(&health).await;
     assert_eq!(status, Status::Pass, "{output:?}");
