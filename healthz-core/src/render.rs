@@ -118,8 +118,16 @@ impl Health {
             status: report.status(),
             body: report.to_bytes(detail, format),
         };
-        // Only a report of fresh results, with no gate (starting, draining) in the way, is reusable.
-        if report.gate().is_none() {
+        // Only a report of fresh results (or latched startup passes), with no gate (starting,
+        // draining) in the way, is reusable: storing any other costs allocations and a swap for
+        // nothing, on every request of an uncached probe.
+        let now = Instant::now();
+        let reusable = report.gate().is_none()
+            && report
+                .checks()
+                .iter()
+                .all(|c| c.kind() == Kind::Startup || c.snapshot().freshness.is_fresh(now));
+        if reusable {
             let stamp = report.checks().iter().map(|c| c.snapshot().id).collect();
             slot.store(Some(Arc::new(Entry {
                 stamp,

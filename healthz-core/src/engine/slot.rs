@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwapOption;
-use futures_util::FutureExt as _;
 use tokio::time::Instant;
 use tracing::Instrument as _;
 
@@ -137,7 +136,6 @@ impl Slot {
                 slot.latest.store(Some(Arc::clone(&snapshot)));
                 snapshot
             }
-            .boxed()
         })
     }
 

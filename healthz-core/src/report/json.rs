@@ -18,36 +18,46 @@ impl Report {
     /// how many checks were left out.
     pub fn to_json(&self, detail: Detail) -> Vec<u8> {
         let report_notes = self.notes();
-        let render = |checks: &[&CheckResult], output_limit: usize, omitted: usize| {
+        // About what a check takes, so that the body is one allocation in the usual case.
+        let capacity = 96 + 192 * self.checks().len();
+        let render = |checks: Shown<'_>, output_limit: usize, omitted: usize| {
             let mut notes = report_notes.clone();
             if omitted > 0 {
                 notes.push(omitted_note(omitted, self.checks().len()));
             }
+            let mut body = Vec::with_capacity(capacity.min(MAX_BODY_BYTES * 2));
             // Serializing into a Vec cannot fail: every key is a string.
-            serde_json::to_vec(&Json {
-                report: self,
-                checks,
-                detail,
-                output_limit,
-                notes: &notes,
-            })
-            .unwrap_or_default()
+            let written = serde_json::to_writer(
+                &mut body,
+                &Json {
+                    report: self,
+                    checks,
+                    detail,
+                    output_limit,
+                    notes: &notes,
+                },
+            );
+            if written.is_err() {
+                body.clear();
+            }
+            body
         };
-        let all: Vec<&CheckResult> = self.checks().iter().collect();
         let mut body = Vec::new();
         for limit in output_limits() {
-            body = render(&all, limit, 0);
+            body = render(Shown::All(self.checks()), limit, 0);
             if body.len() <= MAX_BODY_BYTES {
                 return body;
             }
         }
+        let all: Vec<&CheckResult> = self.checks().iter().collect();
         // Outputs are as short as they get: leave checks out, the least telling first. Keeping
         // `k` of them fits for small `k` (zero checks always does); find the largest `k`.
         let order = keep_order(self.checks().iter().map(|c| rank(Some(c.status()))));
         let (mut fits, mut too_long) = (0, all.len());
         while too_long - fits > 1 {
             let k = fits + (too_long - fits) / 2;
-            let candidate = render(&kept(&all, &order, k), MIN_OUTPUT_BYTES, all.len() - k);
+            let kept = kept(&all, &order, k);
+            let candidate = render(Shown::Kept(&kept), MIN_OUTPUT_BYTES, all.len() - k);
             if candidate.len() <= MAX_BODY_BYTES {
                 (fits, body) = (k, candidate);
             } else {
@@ -55,9 +65,27 @@ impl Report {
             }
         }
         if fits == 0 {
-            body = render(&[], MIN_OUTPUT_BYTES, all.len());
+            body = render(Shown::Kept(&[]), MIN_OUTPUT_BYTES, all.len());
         }
         body
+    }
+}
+
+/// A time as RFC 3339 with milliseconds, written straight into the body.
+struct Rfc3339(std::time::SystemTime);
+
+impl serde::Serialize for Rfc3339 {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&humantime::format_rfc3339_millis(self.0))
+    }
+}
+
+/// A check's `tags` array.
+struct Tags<'a>(&'a CheckResult);
+
+impl serde::Serialize for Tags<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.tags())
     }
 }
 
@@ -74,10 +102,33 @@ impl serde::Serialize for Details<'_> {
     }
 }
 
+/// The checks a body shows: all of them, or those that fit.
+#[derive(Clone, Copy)]
+pub(super) enum Shown<'a> {
+    All(&'a [CheckResult]),
+    Kept(&'a [&'a CheckResult]),
+}
+
+impl<'a> Shown<'a> {
+    fn len(self) -> usize {
+        match self {
+            Shown::All(checks) => checks.len(),
+            Shown::Kept(checks) => checks.len(),
+        }
+    }
+
+    fn get(self, i: usize) -> &'a CheckResult {
+        match self {
+            Shown::All(checks) => &checks[i],
+            Shown::Kept(checks) => checks[i],
+        }
+    }
+}
+
 pub(super) struct Json<'a> {
     pub(super) report: &'a Report,
     /// The checks to show (all, or those that fit).
-    pub(super) checks: &'a [&'a CheckResult],
+    pub(super) checks: Shown<'a>,
     pub(super) detail: Detail,
     pub(super) output_limit: usize,
     pub(super) notes: &'a [String],
@@ -126,7 +177,7 @@ impl serde::Serialize for Json<'_> {
 }
 
 struct Checks<'a> {
-    list: &'a [&'a CheckResult],
+    list: Shown<'a>,
     detail: Detail,
     with_kind: bool,
     output_limit: usize,
@@ -134,22 +185,21 @@ struct Checks<'a> {
 
 impl serde::Serialize for Checks<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let list = self.list;
         let mut map = serializer.serialize_map(None)?;
-        for (i, check) in self.list.iter().enumerate() {
+        for i in 0..list.len() {
+            let name = list.get(i).name();
             // A name can appear under several kinds in an `All` report; each name is one key
             // whose array holds every entry, in order.
-            if self.list[..i].iter().any(|c| c.name() == check.name()) {
+            if (0..i).any(|j| list.get(j).name() == name) {
                 continue;
             }
-            let same: Vec<&CheckResult> = self.list[i..]
-                .iter()
-                .filter(|c| c.name() == check.name())
-                .copied()
-                .collect();
             map.serialize_entry(
-                check.name(),
+                name,
                 &Entries {
-                    checks: &same,
+                    list,
+                    from: i,
+                    name,
                     detail: self.detail,
                     with_kind: self.with_kind,
                     output_limit: self.output_limit,
@@ -160,8 +210,11 @@ impl serde::Serialize for Checks<'_> {
     }
 }
 
+/// The entries of one name: the checks from `from` on that have it.
 struct Entries<'a> {
-    checks: &'a [&'a CheckResult],
+    list: Shown<'a>,
+    from: usize,
+    name: &'a str,
     detail: Detail,
     with_kind: bool,
     output_limit: usize,
@@ -169,8 +222,12 @@ struct Entries<'a> {
 
 impl serde::Serialize for Entries<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.checks.len()))?;
-        for check in self.checks {
+        let list = self.list;
+        let mut seq = serializer.serialize_seq(None)?;
+        for check in (self.from..list.len())
+            .map(|i| list.get(i))
+            .filter(|c| c.name() == self.name)
+        {
             seq.serialize_element(&Entry {
                 check,
                 detail: self.detail,
@@ -197,10 +254,7 @@ impl serde::Serialize for Entry<'_> {
             entry.serialize_field("kind", check.kind().as_str())?;
         }
         entry.serialize_field("status", &check.status())?;
-        entry.serialize_field(
-            "time",
-            &humantime::format_rfc3339_millis(check.time()).to_string(),
-        )?;
+        entry.serialize_field("time", &Rfc3339(check.time()))?;
         if self.detail == Detail::Full {
             entry.serialize_field("observedValue", &check.observed_value())?;
             entry.serialize_field("observedUnit", check.observed_unit())?;
@@ -208,7 +262,7 @@ impl serde::Serialize for Entry<'_> {
                 entry.serialize_field("critical", &false)?;
             }
             if check.tags().len() > 0 {
-                entry.serialize_field("tags", &check.tags().collect::<Vec<_>>())?;
+                entry.serialize_field("tags", &Tags(check))?;
             }
             if check.details().len() > 0 {
                 entry.serialize_field("details", &Details(check))?;

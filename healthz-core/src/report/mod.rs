@@ -360,11 +360,10 @@ impl fmt::Debug for Report {
 /// [`MAX_BODY_BYTES`] cap: for embedding in larger documents. Use [`Report::to_json`] for bodies.
 impl serde::Serialize for Report {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let checks: Vec<&CheckResult> = self.checks.iter().collect();
         let notes = self.notes();
         json::Json {
             report: self,
-            checks: &checks,
+            checks: json::Shown::All(&self.checks),
             detail: Detail::Full,
             output_limit: MAX_OUTPUT_BYTES,
             notes: &notes,
