@@ -94,3 +94,53 @@ fn to_text_ten(bencher: Bencher<'_, '_>) {
     let report = report(10);
     bencher.bench(|| divan::black_box(report.to_text(Detail::Full)));
 }
+
+/// How the cached read path grows with the number of probes: `render` of `n` cached probes (the
+/// body is capped at 8 KiB, so beyond a few dozen probes it holds only what fits; the reads still
+/// visit every probe).
+#[divan::bench(args = [1, 10, 100, 1000])]
+fn render_cached(bencher: Bencher<'_, '_>, n: usize) {
+    let (runtime, health) = cached(n);
+    let scope = Scope::Kind(Kind::Readiness);
+    runtime.block_on(health.render(scope, Detail::Full, Format::Json));
+    let _context = runtime.enter();
+    bencher.bench(|| {
+        let rendered = health
+            .render(scope, Detail::Full, Format::Json)
+            .now_or_never()
+            .expect("cached: ready at once");
+        divan::black_box(rendered)
+    });
+}
+
+/// How a fresh report's cost grows: evaluating and serializing `n` cached probes, as
+/// `?exclude` or a tag selection does (no reuse of the body).
+#[divan::bench(args = [1, 10, 100, 1000])]
+fn evaluate_and_render(bencher: Bencher<'_, '_>, n: usize) {
+    let (runtime, health) = cached(n);
+    let _context = runtime.enter();
+    bencher.bench(|| {
+        let report = health
+            .check(Kind::Readiness)
+            .now_or_never()
+            .expect("cached: ready at once");
+        divan::black_box(report.to_json(Detail::Full))
+    });
+}
+
+/// `Health::build()` for `n` probes added on the builder: time, and (with the allocation
+/// profiler) memory per probe.
+#[divan::bench(args = [10, 100, 1000, 10000])]
+fn build(bencher: Bencher<'_, '_>, n: usize) {
+    bencher
+        .with_inputs(|| {
+            (0..n).fold(Health::builder().without_registered(), |builder, i| {
+                builder.readiness(
+                    format!("probe-{i:05}"),
+                    ProbeOptions::new().cache(Duration::from_secs(1)),
+                    || async {},
+                )
+            })
+        })
+        .bench_values(|builder| divan::black_box(builder.build().unwrap()));
+}

@@ -356,10 +356,14 @@ impl Health {
     /// The results of startup probes: latched passes as they are, the others read or run, and
     /// latched if they pass.
     async fn startup_results(&self, slots: &[Arc<Slot>], filter: &Filter<'_>) -> Vec<CheckResult> {
+        // Which were latched before this evaluation: those are served as they are (and the
+        // others, which may latch now, are not listed twice).
+        let latched_before: Vec<bool> = slots.iter().map(|s| s.latched().is_some()).collect();
         let pending: Vec<Arc<Slot>> = slots
             .iter()
-            .filter(|slot| slot.latched().is_none())
-            .cloned()
+            .zip(&latched_before)
+            .filter(|(_, latched)| !**latched)
+            .map(|(slot, _)| Arc::clone(slot))
             .collect();
         let mut checks = self.results(&pending, filter).await;
         for check in &checks {
@@ -370,9 +374,9 @@ impl Health {
         checks.extend(
             slots
                 .iter()
-                .filter(|slot| filter.keeps(&slot.probe))
-                .filter(|slot| !pending.iter().any(|p| Arc::ptr_eq(p, slot)))
-                .filter_map(|slot| {
+                .zip(latched_before)
+                .filter(|(slot, latched)| *latched && filter.keeps(&slot.probe))
+                .filter_map(|(slot, _)| {
                     let latched = slot.latched()?;
                     self.inner.ctx.notify_cache_hit(slot.kind(), slot.name());
                     Some(CheckResult::new(

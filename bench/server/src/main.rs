@@ -3,6 +3,7 @@
 //! | path | what |
 //! |---|---|
 //! | `/bare` | a plain actix handler returning a constant `application/health+json` body: the bytes `/readyz` served at start |
+//! | `/hand` | what people write by hand: a handler returning `{"status":"pass"}` |
 //! | `/livez`, `/readyz`, `/healthz`, … | `healthz_actix::Endpoints`: one uncached liveness probe, ten readiness probes cached for 1 s |
 //! | `/fast/livez`, `/fast/readyz` | not the endpoint handler: a bench route that calls `Health::render` directly, to show what the pre-rendered fast path achieves |
 //! | `/hang/readyz` | `Endpoints` over a second `Health` whose one readiness probe never finishes (`timeout = 200ms`, no cache) |
@@ -208,6 +209,17 @@ async fn bare(body: web::Data<&'static [u8]>) -> HttpResponse {
         .body(**body)
 }
 
+/// What people write by hand for a health endpoint.
+const HAND: &[u8] = br#"{"status":"pass"}"#;
+
+/// `/hand`: `{"status":"pass"}`, no healthz involved.
+async fn hand() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .content_type(HEALTH_JSON)
+        .body(HAND)
+}
+
 /// `/fast/{livez,readyz}`: `Health::render` straight into a response (the pre-rendered fast
 /// path), full detail as the endpoints give loopback callers.
 async fn fast(health: web::Data<Health>, scope: Scope) -> HttpResponse {
@@ -289,8 +301,18 @@ async fn serve_axum(args: Args) -> std::io::Result<()> {
             body,
         )
     };
+    let hand = || async {
+        (
+            [
+                (axum::http::header::CACHE_CONTROL, "no-store"),
+                (axum::http::header::CONTENT_TYPE, HEALTH_JSON),
+            ],
+            HAND,
+        )
+    };
     let app = axum::Router::new()
         .route("/bare", get(bare))
+        .route("/hand", get(hand))
         .merge(healthz_axum::Endpoints::new(health))
         .route(
             "/stats",
@@ -327,6 +349,7 @@ async fn serve(args: Args) -> std::io::Result<()> {
                 .app_data(data.clone())
                 .app_data(web::Data::new(Arc::clone(&runtimes)))
                 .route("/bare", web::get().to(bare))
+                .route("/hand", web::get().to(hand))
                 .service(
                     web::scope("/fast")
                         .app_data(fast_health)

@@ -5,7 +5,7 @@ use serde::ser::{SerializeMap, SerializeSeq, SerializeStruct};
 
 use super::{
     CheckResult, Detail, MAX_BODY_BYTES, MIN_OUTPUT_BYTES, Report, Scope, keep_order, kept,
-    omitted_note, output_limits, rank, truncate,
+    omitted_note, output_limits_for, rank, truncate,
 };
 use crate::Status;
 
@@ -43,7 +43,7 @@ impl Report {
             body
         };
         let mut body = Vec::new();
-        for limit in output_limits() {
+        for limit in output_limits_for(self.longest_text()) {
             body = render(Shown::All(self.checks()), limit, 0);
             if body.len() <= MAX_BODY_BYTES {
                 return body;
@@ -187,49 +187,56 @@ impl serde::Serialize for Checks<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let list = self.list;
         let mut map = serializer.serialize_map(None)?;
-        for i in 0..list.len() {
-            let name = list.get(i).name();
-            // A name can appear under several kinds in an `All` report; each name is one key
-            // whose array holds every entry, in order.
-            if (0..i).any(|j| list.get(j).name() == name) {
-                continue;
+        if !self.with_kind {
+            // One kind: names are unique.
+            for i in 0..list.len() {
+                map.serialize_entry(list.get(i).name(), &self.entries(&[i]))?;
             }
-            map.serialize_entry(
-                name,
-                &Entries {
-                    list,
-                    from: i,
-                    name,
-                    detail: self.detail,
-                    with_kind: self.with_kind,
-                    output_limit: self.output_limit,
-                },
-            )?;
+            return map.end();
+        }
+        // Every kind: a name can appear under several kinds, and each name is one key whose
+        // array holds every entry, in report order. Grouped by sorting, so the cost stays
+        // n log n with any number of probes.
+        let name = |i: usize| list.get(i).name();
+        let mut order: Vec<usize> = (0..list.len()).collect();
+        order.sort_by(|&a, &b| name(a).cmp(name(b)).then(a.cmp(&b)));
+        let mut groups: Vec<&[usize]> = order.chunk_by(|&a, &b| name(a) == name(b)).collect();
+        // Keys in the order their first entry has in the report.
+        groups.sort_by_key(|group| group[0]);
+        for group in groups {
+            map.serialize_entry(name(group[0]), &self.entries(group))?;
         }
         map.end()
     }
 }
 
-/// The entries of one name: the checks from `from` on that have it.
-struct Entries<'a> {
+impl<'a> Checks<'a> {
+    fn entries<'b>(&self, indices: &'b [usize]) -> Entries<'a, 'b> {
+        Entries {
+            list: self.list,
+            indices,
+            detail: self.detail,
+            with_kind: self.with_kind,
+            output_limit: self.output_limit,
+        }
+    }
+}
+
+/// The entries of one name, by their indices in the list.
+struct Entries<'a, 'b> {
     list: Shown<'a>,
-    from: usize,
-    name: &'a str,
+    indices: &'b [usize],
     detail: Detail,
     with_kind: bool,
     output_limit: usize,
 }
 
-impl serde::Serialize for Entries<'_> {
+impl serde::Serialize for Entries<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let list = self.list;
-        let mut seq = serializer.serialize_seq(None)?;
-        for check in (self.from..list.len())
-            .map(|i| list.get(i))
-            .filter(|c| c.name() == self.name)
-        {
+        let mut seq = serializer.serialize_seq(Some(self.indices.len()))?;
+        for &i in self.indices {
             seq.serialize_element(&Entry {
-                check,
+                check: self.list.get(i),
                 detail: self.detail,
                 with_kind: self.with_kind,
                 output_limit: self.output_limit,

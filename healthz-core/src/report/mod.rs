@@ -396,6 +396,28 @@ fn output_limits() -> impl Iterator<Item = usize> {
     })
 }
 
+/// The limits worth trying for texts at most `longest` bytes long: the first, then only those
+/// that cut something (for short outputs, only the first: the others would render the same).
+fn output_limits_for(longest: usize) -> impl Iterator<Item = usize> {
+    output_limits()
+        .enumerate()
+        .filter(move |&(i, limit)| i == 0 || limit < longest)
+        .map(|(_, limit)| limit)
+}
+
+impl Report {
+    /// The longest text an output limit can cut: an output or a metadata value.
+    fn longest_text(&self) -> usize {
+        let meta = &self.meta;
+        let metadata = [&meta.version, &meta.service_id, &meta.description]
+            .into_iter()
+            .flatten()
+            .map(|value| value.len());
+        let outputs = self.checks.iter().filter_map(|c| c.output()).map(str::len);
+        metadata.chain(outputs).max().unwrap_or(0)
+    }
+}
+
 /// How telling an entry is, for choosing what to leave out of a body that must shrink: failures
 /// most, then warnings, then passes, then excluded probes (`None`).
 fn rank(status: Option<Status>) -> u8 {
@@ -444,6 +466,16 @@ mod tests {
     #[test]
     fn output_limits_halve_down_to_the_minimum() {
         assert_eq!(output_limits().collect::<Vec<_>>(), [512, 256, 128, 64, 32]);
+        assert_eq!(
+            output_limits_for(0).collect::<Vec<_>>(),
+            [512],
+            "nothing to cut"
+        );
+        assert_eq!(
+            output_limits_for(200).collect::<Vec<_>>(),
+            [512, 128, 64, 32]
+        );
+        assert_eq!(output_limits_for(10_000).count(), 5);
     }
 
     #[test]
