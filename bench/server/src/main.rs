@@ -9,7 +9,8 @@
 //! | `/hang/readyz` | `Endpoints` over a second `Health` whose one readiness probe never finishes (`timeout = 200ms`, no cache) |
 //! | `/stats` | probe run counts, the Tokio tasks alive in every runtime of the process, and how long `/hang/...` requests spent in the server (p50, p99, max; `?reset` clears them), as JSON |
 //!
-//! `healthz-bench-server [--bind ADDR] [--workers N] [--framework actix|axum]`; it prints
+//! `healthz-bench-server [--bind ADDR] [--workers N] [--framework actix|axum] [--ready-probes N]`
+//! (default 10 readiness probes); it prints
 //! `listening on http://ADDR` once it is ready.
 //!
 //! With `--framework axum` the same `Health` is served by `healthz_axum::Endpoints` on a Tokio
@@ -31,14 +32,14 @@ use healthz_actix::{
 };
 use tokio::runtime::Handle;
 
-/// How many readiness probes `/readyz` evaluates.
+/// How many readiness probes `/readyz` evaluates, unless `--ready-probes` says otherwise.
 const READY_PROBES: usize = 10;
 
 /// Probe run counters, for `/stats`.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Runs {
     live: AtomicU64,
-    ready: [AtomicU64; READY_PROBES],
+    ready: Vec<AtomicU64>,
     hang: AtomicU64,
     /// How long each `/hang/...` request spent inside the server, in microseconds: from the
     /// router handing it to the scope to the response being ready (what wrk adds is not in it).
@@ -46,6 +47,15 @@ struct Runs {
 }
 
 impl Runs {
+    fn new(ready_probes: usize) -> Self {
+        Runs {
+            live: AtomicU64::new(0),
+            ready: (0..ready_probes).map(|_| AtomicU64::new(0)).collect(),
+            hang: AtomicU64::new(0),
+            hang_latency_us: Mutex::default(),
+        }
+    }
+
     fn record_hang(&self, elapsed: Duration) {
         let us = u32::try_from(elapsed.as_micros()).unwrap_or(u32::MAX);
         lock(&self.hang_latency_us).push(us);
@@ -118,6 +128,7 @@ struct Args {
     bind: String,
     workers: usize,
     axum: bool,
+    ready_probes: usize,
 }
 
 fn args() -> Result<Args, String> {
@@ -125,6 +136,7 @@ fn args() -> Result<Args, String> {
         bind: "127.0.0.1:0".into(),
         workers: 1,
         axum: false,
+        ready_probes: READY_PROBES,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -133,6 +145,11 @@ fn args() -> Result<Args, String> {
             "--bind" => args.bind = value()?,
             "--workers" => {
                 args.workers = value()?.parse().map_err(|e| format!("--workers: {e}"))?;
+            }
+            "--ready-probes" => {
+                args.ready_probes = value()?
+                    .parse()
+                    .map_err(|e| format!("--ready-probes: {e}"))?;
             }
             "--framework" => {
                 args.axum = match value()?.as_str() {
@@ -143,7 +160,7 @@ fn args() -> Result<Args, String> {
             }
             other => {
                 return Err(format!(
-                    "unknown argument {other}; usage: healthz-bench-server [--bind ADDR] [--workers N] [--framework actix|axum]"
+                    "unknown argument {other}; usage: healthz-bench-server [--bind ADDR] [--workers N] [--framework actix|axum] [--ready-probes N]"
                 ));
             }
         }
@@ -169,10 +186,12 @@ fn health(runs: &Arc<Runs>) -> Result<Health, healthz_actix::BuildError> {
             ProbeOptions::new(),
             counted(runs, |r| &r.live),
         );
-    for i in 0..READY_PROBES {
+    // Two digits for the usual ten (the names bench/run has always measured), more for more.
+    let width = runs.ready.len().saturating_sub(1).to_string().len().max(2);
+    for i in 0..runs.ready.len() {
         let runs = Arc::clone(runs);
         builder = builder.readiness(
-            format!("dependency-{i:02}"),
+            format!("dependency-{i:0width$}"),
             ProbeOptions::new()
                 .timeout(Duration::from_millis(200))
                 .cache(Duration::from_secs(1)),
@@ -288,7 +307,7 @@ async fn service(runs: &Arc<Runs>) -> std::io::Result<(Health, &'static [u8])> {
 async fn serve_axum(args: Args) -> std::io::Result<()> {
     use axum::routing::get;
 
-    let runs = Arc::new(Runs::default());
+    let runs = Arc::new(Runs::new(args.ready_probes));
     let (health, body) = service(&runs).await?;
     let runtimes = Arc::new(Runtimes::default());
     runtimes.register_current();
@@ -328,7 +347,7 @@ async fn serve_axum(args: Args) -> std::io::Result<()> {
 }
 
 async fn serve(args: Args) -> std::io::Result<()> {
-    let runs = Arc::new(Runs::default());
+    let runs = Arc::new(Runs::new(args.ready_probes));
     // What /readyz serves now: /bare serves the same bytes, so both move the same payload.
     let (health, body) = service(&runs).await?;
     let hang = hanging(&runs).map_err(std::io::Error::other)?;
