@@ -58,6 +58,7 @@ adapters!(
     groups_answer_at_their_own_path,
     details_and_tags_reach_authorized_callers_only,
     refusing_traffic_fails_readiness_until_accepted,
+    refused_callers_learn_nothing_whatever_the_method,
 );
 
 fn run<F: Future<Output = ()>>(adapter: Adapter, case: impl FnOnce(Adapter) -> F) {
@@ -850,4 +851,34 @@ async fn refusing_traffic_fails_readiness_until_accepted(adapter: Adapter) {
     assert_eq!(get(&server, "/livez").await.status, 200);
     health.accept_traffic();
     assert_eq!(get(&server, "/readyz").await.status, 200);
+}
+
+async fn refused_callers_learn_nothing_whatever_the_method(adapter: Adapter) {
+    let policy = AccessPolicy::new()
+        .allow("10.0.0.0/8")
+        .unwrap()
+        .require_token(TOKEN)
+        .unwrap();
+    let forbidden = adapter.serve(Endpoints::new(troubled()).access(policy));
+    let policy = AccessPolicy::new().require_token(TOKEN).unwrap();
+    let unauthorized = adapter.serve(Endpoints::new(troubled()).access(policy));
+    for method in [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "BREW",
+    ] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        for path in ["/readyz", "/readyz/nope", "/readyz?verbose=maybe"] {
+            let answer = send(&forbidden, method.clone(), path, &[]).await;
+            assert_eq!(
+                answer.status, 403,
+                "{method} {path}: the refusal comes first"
+            );
+            assert_eq!(answer.header("allow"), "", "{method} {path}");
+            let answer = send(&unauthorized, method.clone(), path, &[]).await;
+            assert_eq!(
+                answer.status, 401,
+                "{method} {path}: the refusal comes first"
+            );
+            assert_eq!(answer.header("allow"), "", "{method} {path}");
+        }
+    }
 }
