@@ -59,6 +59,7 @@ adapters!(
     details_and_tags_reach_authorized_callers_only,
     refusing_traffic_fails_readiness_until_accepted,
     refused_callers_learn_nothing_whatever_the_method,
+    the_loopback_keyword_trusts_a_local_proxy,
 );
 
 fn run<F: Future<Output = ()>>(adapter: Adapter, case: impl FnOnce(Adapter) -> F) {
@@ -881,4 +882,26 @@ async fn refused_callers_learn_nothing_whatever_the_method(adapter: Adapter) {
             assert_eq!(answer.header("allow"), "", "{method} {path}");
         }
     }
+}
+
+/// What a caller without details reads in `/readyz?verbose` of [`troubled`].
+const WITHHELD: &str =
+    "[-]database failed: reason withheld\n[+]search warn: reason withheld\nreadyz check failed\n";
+
+/// What a caller with details reads in `/readyz?verbose` of [`troubled`].
+const DETAILED: &str = "[-]database failed: connection refused by postgres://app:***@db/app\n\
+                        [+]search warn: index is 3 min behind\n\
+                        readyz check failed\n";
+
+async fn the_loopback_keyword_trusts_a_local_proxy(adapter: Adapter) {
+    let policy = AccessPolicy::new().trust_proxies("loopback").unwrap();
+    let server = adapter.serve(Endpoints::new(troubled()).access(policy));
+    assert_eq!(
+        get_with(&server, "/readyz?verbose", &[REMOTE]).await.body,
+        WITHHELD
+    );
+    assert_eq!(get(&server, "/readyz?verbose").await.body, DETAILED);
+    let policy = AccessPolicy::new().allow("LOOPBACK, 10.0.0.0/8").unwrap();
+    let server = adapter.serve(Endpoints::new(troubled()).access(policy));
+    assert_eq!(get(&server, "/livez").await.status, 200);
 }

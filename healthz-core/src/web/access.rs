@@ -49,8 +49,8 @@ use crate::Detail;
 ///
 /// # fn demo() -> Result<(), healthz_core::web::AccessError> {
 /// let policy = AccessPolicy::new()
-///     .allow("10.0.0.0/8, 127.0.0.1")?
-///     .token("s3cr3t-t0ken")?;
+///     .allow("10.0.0.0/8, loopback")?
+///     .token("c2VjcmV0LXRva2VuLTAxMjM0NTY3")?;
 /// # Ok(()) }
 /// # demo().unwrap();
 /// ```
@@ -84,9 +84,10 @@ impl AccessPolicy {
 
     /// Lets only clients in these networks call the endpoints; others get `403 Forbidden`. Takes
     /// CIDRs or single addresses, separated by commas or spaces (handy for an environment
-    /// variable): `"10.0.0.0/8, 192.168.1.7, ::1"`. Calls add up.
+    /// variable): `"10.0.0.0/8, 192.168.1.7, ::1"`, and the keyword `loopback` for `127.0.0.0/8`
+    /// and `::1`. Calls add up.
     ///
-    /// Loopback is not implied: list `127.0.0.1` (or `::1`) to keep `curl localhost` working.
+    /// Loopback is not implied: list `loopback` to keep `curl localhost` working.
     ///
     /// # Errors
     ///
@@ -95,11 +96,11 @@ impl AccessPolicy {
     /// ```
     /// use healthz_core::web::AccessPolicy;
     ///
-    /// assert!(AccessPolicy::new().allow("10.0.0.0/8 fd00::/8").is_ok());
+    /// assert!(AccessPolicy::new().allow("10.0.0.0/8 fd00::/8 loopback").is_ok());
     /// let err = AccessPolicy::new().allow("10.0.0.0/33").unwrap_err();
     /// assert_eq!(
     ///     err.to_string(),
-    ///     "`allow`: `10.0.0.0/33` is not a network such as `10.0.0.0/8` or an address such as `10.1.2.3`"
+    ///     "`allow`: `10.0.0.0/33` is not a network such as `10.0.0.0/8`, an address such as `10.1.2.3`, or `loopback`"
     /// );
     /// ```
     pub fn allow(mut self, networks: &str) -> Result<Self, AccessError> {
@@ -143,10 +144,24 @@ impl AccessPolicy {
 
     /// Believes the [`proxy_header`](Self::proxy_header) (default `X-Forwarded-For`) from peers
     /// in these networks, and only from them: a request from anywhere else is judged by its peer
-    /// address whatever its headers say. Same syntax as [`allow`](Self::allow).
+    /// address whatever its headers say. Same syntax as [`allow`](Self::allow), `loopback`
+    /// included.
     ///
-    /// A reverse proxy on the same host makes every request look like loopback: trust it here so
-    /// that its clients are judged by their own addresses.
+    /// A reverse proxy on the same host connects from loopback: trust it with `loopback`, so
+    /// that its clients are judged by their own addresses (and the allowlist applies to them).
+    /// `"127.0.0.1"` alone is not enough: nginx's `proxy_pass http://localhost` connects over
+    /// `::1` as often as over `127.0.0.1`.
+    ///
+    /// ```
+    /// use healthz_core::Detail;
+    /// use healthz_core::web::AccessPolicy;
+    ///
+    /// let policy = AccessPolicy::new().trust_proxies("loopback").unwrap();
+    /// let mut headers = http::HeaderMap::new();
+    /// assert_eq!(policy.check(Some("::1".parse().unwrap()), &headers), Ok(Detail::Full));
+    /// headers.insert("x-forwarded-for", "203.0.113.9".parse().unwrap());
+    /// assert_eq!(policy.check(Some("::1".parse().unwrap()), &headers), Ok(Detail::Minimal));
+    /// ```
     ///
     /// # Errors
     ///
@@ -310,23 +325,40 @@ impl Token {
     }
 }
 
-/// Parses `"10.0.0.0/8, 192.168.1.7 ::1"`: CIDRs or single addresses, separated by commas or
-/// whitespace. IPv4-mapped IPv6 networks become IPv4 ones, as client addresses do.
+/// The networks the keyword `loopback` stands for.
+const LOOPBACK: [IpNet; 2] = [
+    IpNet::V4(ipnet::Ipv4Net::new_assert(
+        std::net::Ipv4Addr::new(127, 0, 0, 0),
+        8,
+    )),
+    IpNet::V6(ipnet::Ipv6Net::new_assert(
+        std::net::Ipv6Addr::LOCALHOST,
+        128,
+    )),
+];
+
+/// Parses `"10.0.0.0/8, 192.168.1.7 ::1 loopback"`: CIDRs, single addresses or the keyword
+/// `loopback` (any case), separated by commas or whitespace. IPv4-mapped IPv6 networks become
+/// IPv4 ones, as client addresses do.
 fn parse_networks(setting: &'static str, networks: &str) -> Result<Vec<IpNet>, AccessError> {
-    let parsed = networks
+    let mut parsed = Vec::new();
+    for entry in networks
         .split(|c: char| c == ',' || c.is_whitespace())
         .filter(|entry| !entry.is_empty())
-        .map(|entry| {
-            let net = entry
-                .parse::<IpNet>()
-                .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
-                .map_err(|_| AccessError::InvalidNetwork {
-                    setting,
-                    entry: printable(entry),
-                })?;
-            Ok(canonical(net.trunc()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    {
+        if entry.eq_ignore_ascii_case("loopback") {
+            parsed.extend(LOOPBACK);
+            continue;
+        }
+        let net = entry
+            .parse::<IpNet>()
+            .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
+            .map_err(|_| AccessError::InvalidNetwork {
+                setting,
+                entry: printable(entry),
+            })?;
+        parsed.push(canonical(net.trunc()));
+    }
     if parsed.is_empty() {
         return Err(AccessError::NoNetworks { setting });
     }
@@ -373,7 +405,7 @@ impl fmt::Display for AccessError {
             ),
             AccessError::InvalidNetwork { setting, entry } => write!(
                 f,
-                "`{setting}`: `{entry}` is not a network such as `10.0.0.0/8` or an address such as `10.1.2.3`"
+                "`{setting}`: `{entry}` is not a network such as `10.0.0.0/8`, an address such as `10.1.2.3`, or `loopback`"
             ),
             AccessError::InvalidToken => f.write_str(
                 "the bearer token must be ASCII letters, digits and `-._~+/`, then optional `=` \
@@ -574,10 +606,22 @@ mod tests {
 
     #[test]
     fn networks_parse_with_clear_errors() {
-        let nets =
-            parse_networks("allow", " 10.1.2.3/8,192.168.1.7  ::ffff:172.16.0.0/108\t").unwrap();
+        let nets = parse_networks(
+            "allow",
+            " 10.1.2.3/8,192.168.1.7  ::ffff:172.16.0.0/108\tLoopback",
+        )
+        .unwrap();
         let shown: Vec<String> = nets.iter().map(ToString::to_string).collect();
-        assert_eq!(shown, ["10.0.0.0/8", "192.168.1.7/32", "172.16.0.0/12"]);
+        assert_eq!(
+            shown,
+            [
+                "10.0.0.0/8",
+                "192.168.1.7/32",
+                "172.16.0.0/12",
+                "127.0.0.0/8",
+                "::1/128"
+            ]
+        );
         assert_eq!(
             parse_networks("allow", " , "),
             Err(AccessError::NoNetworks { setting: "allow" })
