@@ -297,6 +297,35 @@ async fn a_local_proxy_does_not_make_its_clients_loopback() {
 }
 
 #[actix_web::test]
+async fn a_forwarded_header_with_an_unclosed_quote_is_not_believed() {
+    // The issue's attack: the client opens a quote, the trusted proxy at 10.0.0.2 appends the
+    // real client's element.
+    let policy = AccessPolicy::new()
+        .allow("127.0.0.0/8, 203.0.113.0/24")
+        .unwrap()
+        .trust_proxies("10.0.0.0/8")
+        .unwrap()
+        .proxy_header(ProxyHeader::Forwarded);
+    let answer = call(
+        policy.clone(),
+        from("10.0.0.2:5000", "/readyz")
+            .insert_header((header::FORWARDED, r#"for=127.0.0.2;x=", for=203.0.113.9"#)),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.body);
+    let answer = call(
+        policy,
+        from("10.0.0.2:5000", "/readyz").insert_header((
+            header::FORWARDED,
+            r#"for=127.0.0.2;x="a,b", for=203.0.113.9"#,
+        )),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(!answer.shows_details(), "{}", answer.body);
+}
+
+#[actix_web::test]
 async fn refused_callers_run_no_probe() {
     let runs = Arc::new(AtomicUsize::new(0));
     let health = Health::builder()

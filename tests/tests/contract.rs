@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use healthz_actix::web::{AccessPolicy, Endpoint, Endpoints, StatusCode};
+use healthz_actix::web::{AccessPolicy, Endpoint, Endpoints, ProxyHeader, StatusCode};
 use healthz_actix::{Check, Health, Kind, MAX_BODY_BYTES, ProbeOptions, Scope, Selection};
 use healthz_tests::{Adapter, Served, healthy, troubled};
 
@@ -59,6 +59,7 @@ adapters!(
     details_and_tags_reach_authorized_callers_only,
     refusing_traffic_fails_readiness_until_accepted,
     refused_callers_learn_nothing_whatever_the_method,
+    a_forwarded_header_with_an_unclosed_quote_is_not_believed,
     the_loopback_keyword_trusts_a_local_proxy,
 );
 
@@ -892,6 +893,45 @@ const WITHHELD: &str =
 const DETAILED: &str = "[-]database failed: connection refused by postgres://app:***@db/app\n\
                         [+]search warn: index is 3 min behind\n\
                         readyz check failed\n";
+
+async fn a_forwarded_header_with_an_unclosed_quote_is_not_believed(adapter: Adapter) {
+    // The client sends `Forwarded: for=127.0.0.2;x="`, and the trusted proxy appends its own
+    // element for the real client, to the same line or as a line of its own.
+    let trusted = behind_local_proxy().proxy_header(ProxyHeader::Forwarded);
+    let server = adapter.serve(Endpoints::new(troubled()).access(trusted.clone()));
+    let one_line = [("forwarded", r#"for=127.0.0.2;x=", for=203.0.113.9"#)];
+    let two_lines = [
+        ("forwarded", r#"for=127.0.0.2;x=""#),
+        ("forwarded", "for=203.0.113.9"),
+    ];
+    for headers in [&one_line[..], &two_lines] {
+        let answer = get_with(&server, "/readyz?verbose", headers).await;
+        assert_eq!(answer.body, WITHHELD, "{headers:?}");
+    }
+    for malformed in [
+        "for=127.0.0.1;for=127.0.0.1",
+        r#"for="127.0.0.1"x"#,
+        "for=127.0.0.1 ;;x",
+        r#"for="[::1]"#,
+        "for=[::1]",
+        "for==127.0.0.1",
+        r#"for="127.0.0.1\"#,
+    ] {
+        let answer = get_with(&server, "/readyz?verbose", &[("forwarded", malformed)]).await;
+        assert_eq!(answer.body, WITHHELD, "{malformed}");
+    }
+    let allowed = trusted.allow("127.0.0.0/8, 203.0.113.9").unwrap();
+    let server = adapter.serve(Endpoints::new(troubled()).access(allowed));
+    for headers in [&one_line[..], &two_lines] {
+        let answer = get_with(&server, "/livez", headers).await;
+        assert_eq!(
+            answer.status, 403,
+            "a malformed header makes the client unknown, not the proxy: {headers:?}"
+        );
+    }
+    let well_formed = [("forwarded", r#"for=127.0.0.2;x="a\"b,c", for=203.0.113.9"#)];
+    assert_eq!(get_with(&server, "/livez", &well_formed).await.status, 200);
+}
 
 async fn the_loopback_keyword_trusts_a_local_proxy(adapter: Adapter) {
     let policy = AccessPolicy::new().trust_proxies("loopback").unwrap();

@@ -8,7 +8,7 @@ use ipnet::IpNet;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::forwarded::{self, ProxyHeader};
+use super::forwarded::{self, ProxyHeader, Said};
 use super::{Headers, printable};
 use crate::Detail;
 
@@ -20,7 +20,9 @@ use crate::Detail;
 ///
 /// 1. **The client** is the connection's peer address, IPv4-mapped IPv6 (`::ffff:10.1.2.3`)
 ///    read as IPv4. When the peer is a [trusted proxy](Self::trust_proxies), the client is read
-///    from its [`ProxyHeader`] instead, right to left past the trusted hops.
+///    from its [`ProxyHeader`] instead, right to left past the trusted hops. A header that names
+///    nobody (`unknown`) or breaks its grammar (RFC 7239 for `Forwarded`) makes the client
+///    unknown: neither the proxy nor loopback.
 /// 2. **The allowlist**: with [`allow`](Self::allow), a client outside every listed network (or
 ///    one whose address is unknown) gets `403 Forbidden`. Without it, every client passes.
 /// 3. **The token**: with [`token`](Self::token), a request carrying
@@ -225,10 +227,13 @@ impl AccessPolicy {
     fn client(&self, peer: Option<IpAddr>, headers: &(impl Headers + ?Sized)) -> Option<IpAddr> {
         let peer = peer?.to_canonical();
         let trusted = |ip: IpAddr| self.proxies.iter().any(|net| net.contains(&ip));
-        if trusted(peer) {
-            forwarded::client(self.proxy_header, headers, peer, trusted)
-        } else {
-            Some(peer)
+        if !trusted(peer) {
+            return Some(peer);
+        }
+        match forwarded::client(self.proxy_header, headers, trusted) {
+            Said::Nothing => Some(peer),
+            Said::Client(ip) => Some(ip),
+            Said::Unknown => None,
         }
     }
 }
@@ -601,6 +606,27 @@ mod tests {
                 &with(&[("forwarded", b"for=\"[::1]:9\"")])
             ),
             Ok(Detail::Full)
+        );
+    }
+
+    #[test]
+    fn a_malformed_forwarded_header_makes_the_client_unknown() {
+        let policy = AccessPolicy::new()
+            .allow("127.0.0.0/8, 10.0.0.0/8, 203.0.113.0/24")
+            .unwrap()
+            .trust_proxies("10.0.0.0/8")
+            .unwrap()
+            .proxy_header(ProxyHeader::Forwarded);
+        let attack = with(&[("forwarded", b"for=127.0.0.2;x=\", for=203.0.113.9")]);
+        assert_eq!(
+            policy.check(Some(ip("10.0.0.1")), &attack),
+            Err(Denial::Forbidden),
+            "not the client's claim, not the proxy"
+        );
+        let fine = with(&[("forwarded", b"for=127.0.0.2;x=\"\\\",\", for=203.0.113.9")]);
+        assert_eq!(
+            policy.check(Some(ip("10.0.0.1")), &fine),
+            Ok(Detail::Minimal)
         );
     }
 
