@@ -261,39 +261,86 @@ async fn forwarded_headers_count_only_from_trusted_proxies() {
     );
 }
 
+fn xff(peer: &str, value: &str) -> test::TestRequest {
+    from(peer, "/readyz").insert_header((
+        header::HeaderName::from_static("x-forwarded-for"),
+        value.to_owned(),
+    ))
+}
+
 #[actix_web::test]
 async fn a_local_proxy_does_not_make_its_clients_loopback() {
-    let unconfigured = call(
-        AccessPolicy::new(),
-        from("127.0.0.1:5000", "/readyz").insert_header((
-            header::HeaderName::from_static("x-forwarded-for"),
-            "192.0.2.1",
-        )),
-    )
-    .await;
-    assert!(
-        unconfigured.shows_details(),
-        "without the proxy trusted, the peer decides"
-    );
-    let trusted = AccessPolicy::new().trust_proxies("127.0.0.1, ::1").unwrap();
-    let answer = call(
-        trusted.clone(),
-        from("127.0.0.1:5000", "/readyz").insert_header((
-            header::HeaderName::from_static("x-forwarded-for"),
-            "192.0.2.1",
-        )),
-    )
-    .await;
-    assert!(!answer.shows_details(), "{}", answer.body);
-    let answer = call(
-        trusted,
-        from("[::1]:5000", "/readyz").insert_header((
-            header::HeaderName::from_static("x-forwarded-for"),
-            "127.0.0.1",
-        )),
-    )
-    .await;
-    assert!(answer.shows_details());
+    // nginx's `proxy_pass http://localhost` connects over `::1` as often as over 127.0.0.1.
+    for (policy, peer) in [
+        (AccessPolicy::new(), "127.0.0.1:5000"),
+        (AccessPolicy::new(), "[::1]:5000"),
+        (
+            AccessPolicy::new().trust_proxies("127.0.0.1").unwrap(),
+            "[::1]:5000",
+        ),
+        (
+            AccessPolicy::new().trust_proxies("::1").unwrap(),
+            "127.0.0.1:5000",
+        ),
+    ] {
+        let answer = call(policy.clone(), xff(peer, "192.0.2.1")).await;
+        assert!(
+            !answer.shows_details(),
+            "{policy:?} {peer}: an untrusted proxy's request is not its own: {}",
+            answer.body
+        );
+        let answer = call(policy.clone(), from(peer, "/readyz")).await;
+        assert!(
+            answer.shows_details(),
+            "{policy:?} {peer}: a local caller's own"
+        );
+    }
+    let trusted = AccessPolicy::new().trust_proxies("loopback").unwrap();
+    for peer in ["127.0.0.1:5000", "127.9.9.9:5000", "[::1]:5000"] {
+        for client in ["192.0.2.1", "127.0.0.1", "::1"] {
+            let answer = call(trusted.clone(), xff(peer, client)).await;
+            assert!(
+                !answer.shows_details(),
+                "{peer} for {client}: {}",
+                answer.body
+            );
+        }
+        let answer = call(trusted.clone(), from(peer, "/readyz")).await;
+        assert!(answer.shows_details(), "{peer}: a local caller's own");
+    }
+}
+
+#[actix_web::test]
+async fn loopback_written_into_a_forwarded_header_is_not_loopback() {
+    let policy = AccessPolicy::new()
+        .trust_proxies("127.0.0.1, 10.0.0.0/8")
+        .unwrap();
+    for value in [
+        "127.0.0.3",
+        "::1, 10.0.0.5",
+        "127.0.0.1",
+        "10.0.0.9, 127.0.0.1",
+    ] {
+        let answer = call(policy.clone(), xff("10.0.0.2:5000", value)).await;
+        assert!(
+            !answer.shows_details(),
+            "X-Forwarded-For: {value}: {}",
+            answer.body
+        );
+    }
+    let forwarded = policy.proxy_header(ProxyHeader::Forwarded);
+    for value in ["for=127.0.0.3", r#"for="[::1]";proto=https, for=10.0.0.5"#] {
+        let answer = call(
+            forwarded.clone(),
+            from("10.0.0.2:5000", "/readyz").insert_header((header::FORWARDED, value)),
+        )
+        .await;
+        assert!(
+            !answer.shows_details(),
+            "Forwarded: {value}: {}",
+            answer.body
+        );
+    }
 }
 
 #[actix_web::test]

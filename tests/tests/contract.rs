@@ -60,6 +60,8 @@ adapters!(
     refusing_traffic_fails_readiness_until_accepted,
     refused_callers_learn_nothing_whatever_the_method,
     a_forwarded_header_with_an_unclosed_quote_is_not_believed,
+    loopback_written_into_a_forwarded_header_is_not_loopback,
+    an_untrusted_local_proxys_clients_get_no_details,
     the_loopback_keyword_trusts_a_local_proxy,
 );
 
@@ -931,6 +933,67 @@ async fn a_forwarded_header_with_an_unclosed_quote_is_not_believed(adapter: Adap
     }
     let well_formed = [("forwarded", r#"for=127.0.0.2;x="a\"b,c", for=203.0.113.9"#)];
     assert_eq!(get_with(&server, "/livez", &well_formed).await.status, 200);
+}
+
+async fn loopback_written_into_a_forwarded_header_is_not_loopback(adapter: Adapter) {
+    let server = adapter.serve(Endpoints::new(troubled()).access(behind_local_proxy()));
+    for xff in [
+        "127.0.0.3",
+        "::1",
+        "::1, 127.0.0.1",
+        "127.0.0.1",
+        "::ffff:127.0.0.1",
+    ] {
+        let answer = get_with(&server, "/readyz?verbose", &[("x-forwarded-for", xff)]).await;
+        assert_eq!(answer.body, WITHHELD, "X-Forwarded-For: {xff}");
+    }
+    let forwarded = behind_local_proxy().proxy_header(ProxyHeader::Forwarded);
+    let server = adapter.serve(Endpoints::new(troubled()).access(forwarded));
+    for value in [
+        r#"for="[::1]:9""#,
+        "for=127.0.0.1",
+        "for=127.0.0.5, for=127.0.0.1",
+    ] {
+        let answer = get_with(&server, "/readyz?verbose", &[("forwarded", value)]).await;
+        assert_eq!(answer.body, WITHHELD, "Forwarded: {value}");
+    }
+    assert_eq!(
+        get(&server, "/readyz?verbose").await.body,
+        DETAILED,
+        "a request without the header is the local caller's own"
+    );
+}
+
+async fn an_untrusted_local_proxys_clients_get_no_details(adapter: Adapter) {
+    // nginx on the same host, not trusted (or trusted under the other address family): its
+    // requests come from loopback and carry the client in a header nobody believes.
+    let policies = [
+        AccessPolicy::new(),
+        AccessPolicy::new().trust_proxies("::1").unwrap(),
+        AccessPolicy::new()
+            .trust_proxies("::1")
+            .unwrap()
+            .proxy_header(ProxyHeader::Forwarded),
+        AccessPolicy::new().allow("127.0.0.1").unwrap(),
+    ];
+    for policy in policies {
+        let server = adapter.serve(Endpoints::new(troubled()).access(policy.clone()));
+        for header in [
+            REMOTE,
+            ("x-forwarded-for", "127.0.0.1"),
+            ("forwarded", "for=203.0.113.9"),
+            ("x-real-ip", "203.0.113.9"),
+        ] {
+            let answer = get_with(&server, "/readyz?verbose", &[header]).await;
+            assert_eq!(answer.status, 503, "{policy:?} {header:?}");
+            assert_eq!(answer.body, WITHHELD, "{policy:?} {header:?}");
+        }
+        assert_eq!(
+            get(&server, "/readyz?verbose").await.body,
+            DETAILED,
+            "{policy:?}: a loopback caller's own request still shows details"
+        );
+    }
 }
 
 async fn the_loopback_keyword_trusts_a_local_proxy(adapter: Adapter) {

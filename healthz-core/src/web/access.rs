@@ -30,7 +30,12 @@ use crate::Detail;
 ///    `401 Unauthorized` (`WWW-Authenticate: Bearer ..., error="invalid_token"`); one carrying
 ///    none sees statuses only, or with [`require_token`](Self::require_token) gets `401`
 ///    (`WWW-Authenticate: Bearer realm="healthz"`). Tokens are compared in constant time.
-/// 4. **Without a token** configured, details go to loopback clients only.
+/// 4. **Without a token** configured, details go to a loopback caller's own requests only: the
+///    connection's peer is loopback, and the request carries none of the headers proxies add
+///    (`Forwarded`, `X-Forwarded-For`, `X-Forwarded-Host`, `X-Forwarded-Proto`, `X-Real-IP`,
+///    `Via`). An address read from a forwarded header never counts as loopback, and neither does
+///    an unknown client: a proxy on the same host would otherwise pass every remote client off as
+///    local.
 ///
 /// "Details" are the probes' outputs, observed values and the service metadata. Callers without
 /// them still get the status code and every probe's `status`, which is all a prober needs; their
@@ -39,9 +44,11 @@ use crate::Detail;
 /// | caller | no policy | `allow` | `allow` + `token` | `allow` + `require_token` |
 /// |---|---|---|---|---|
 /// | outside the allowlist | statuses | 403 | 403 | 403 |
-/// | inside, no token | statuses (details on loopback) | statuses (details on loopback) | statuses | 401 |
+/// | inside, no token | statuses (details on loopback¹) | statuses (details on loopback¹) | statuses | 401 |
 /// | inside, wrong token | as without | as without | 401 | 401 |
 /// | inside, right token | as without | as without | details | details |
+///
+/// ¹ A loopback caller's own request, as in 4: not one a proxy forwards.
 ///
 /// So the kubelet, probing from the node's network without a token, gets its status codes, while
 /// people and monitoring that hold the token see why a check fails:
@@ -152,7 +159,9 @@ impl AccessPolicy {
     /// A reverse proxy on the same host connects from loopback: trust it with `loopback`, so
     /// that its clients are judged by their own addresses (and the allowlist applies to them).
     /// `"127.0.0.1"` alone is not enough: nginx's `proxy_pass http://localhost` connects over
-    /// `::1` as often as over `127.0.0.1`.
+    /// `::1` as often as over `127.0.0.1`. A request that carries a forwarded header never gets
+    /// details for coming from loopback, trusted or not, but only a trusted proxy's clients
+    /// are judged by the allowlist as themselves.
     ///
     /// ```
     /// use healthz_core::Detail;
@@ -204,12 +213,14 @@ impl AccessPolicy {
     ) -> Result<Detail, Denial> {
         let client = self.client(peer, headers);
         if !self.allow.is_empty()
-            && !client.is_some_and(|ip| self.allow.iter().any(|net| net.contains(&ip)))
+            && !client
+                .ip()
+                .is_some_and(|ip| self.allow.iter().any(|net| net.contains(&ip)))
         {
             return Err(Denial::Forbidden);
         }
         let Some(token) = &self.token else {
-            return Ok(if client.is_some_and(|ip| ip.is_loopback()) {
+            return Ok(if client.is_local() {
                 Detail::Full
             } else {
                 Detail::Minimal
@@ -223,18 +234,53 @@ impl AccessPolicy {
         }
     }
 
-    /// The client's address, or `None` when it is unknown.
-    fn client(&self, peer: Option<IpAddr>, headers: &(impl Headers + ?Sized)) -> Option<IpAddr> {
-        let peer = peer?.to_canonical();
+    /// Who sent the request, as far as the policy can tell.
+    fn client(&self, peer: Option<IpAddr>, headers: &(impl Headers + ?Sized)) -> Client {
+        let Some(peer) = peer.map(|ip| ip.to_canonical()) else {
+            return Client::Unknown;
+        };
         let trusted = |ip: IpAddr| self.proxies.iter().any(|net| net.contains(&ip));
-        if !trusted(peer) {
-            return Some(peer);
+        if trusted(peer) {
+            match forwarded::client(self.proxy_header, headers, trusted) {
+                Said::Client(ip) => return Client::Forwarded(ip),
+                Said::Unknown => return Client::Unknown,
+                Said::Nothing => {}
+            }
         }
-        match forwarded::client(self.proxy_header, headers, trusted) {
-            Said::Nothing => Some(peer),
-            Said::Client(ip) => Some(ip),
-            Said::Unknown => None,
+        Client::Peer {
+            ip: peer,
+            forwarded: forwarded::is_forwarded(headers),
         }
+    }
+}
+
+/// Who sent a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Client {
+    /// The connection's peer. `forwarded`: the request carries a header that proxies add, which
+    /// is not believed (the peer is no trusted proxy, or it is and did not write its own header).
+    Peer { ip: IpAddr, forwarded: bool },
+    /// An address a trusted proxy wrote in its header.
+    Forwarded(IpAddr),
+    /// Nobody knows: no peer address, or a trusted proxy's header that names nobody or is
+    /// malformed.
+    Unknown,
+}
+
+impl Client {
+    fn ip(self) -> Option<IpAddr> {
+        match self {
+            Client::Peer { ip, .. } | Client::Forwarded(ip) => Some(ip),
+            Client::Unknown => None,
+        }
+    }
+
+    /// Whether the request is a loopback caller's own, which sees details without a token: the
+    /// socket peer is loopback and the request was not forwarded. An address from a header never
+    /// is, whatever it says: a proxy on this host would otherwise pass every remote client's
+    /// request on as local.
+    fn is_local(self) -> bool {
+        matches!(self, Client::Peer { ip, forwarded: false } if ip.is_loopback())
     }
 }
 
@@ -462,6 +508,15 @@ mod tests {
             Ok(Detail::Minimal),
             "forwarded headers from an untrusted peer are ignored"
         );
+        for name in forwarded::FORWARDING {
+            for peer in ["127.0.0.1", "::1", "::ffff:127.0.0.1"] {
+                assert_eq!(
+                    policy.check(Some(ip(peer)), &with(&[(name, b"203.0.113.9")])),
+                    Ok(Detail::Minimal),
+                    "{peer} forwarding with {name}: a local proxy's request, not its own"
+                );
+            }
+        }
     }
 
     #[test]
@@ -590,22 +645,43 @@ mod tests {
             policy.check(Some(ip("10.0.0.1")), &garbage),
             Err(Denial::Forbidden)
         );
-        let local = AccessPolicy::new().trust_proxies("127.0.0.1").unwrap();
+        let local = AccessPolicy::new().trust_proxies("loopback").unwrap();
+        for (header, value) in [
+            ("x-forwarded-for", &b"192.0.2.1"[..]),
+            ("x-forwarded-for", b"127.0.0.1"),
+            ("x-forwarded-for", b"::1, 127.0.0.1"),
+            ("x-forwarded-for", b"unknown"),
+        ] {
+            assert_eq!(
+                local.check(Some(ip("::1")), &with(&[(header, value)])),
+                Ok(Detail::Minimal),
+                "a local proxy's clients are not loopback: {value:?}"
+            );
+        }
+        let forwarded = local.clone().proxy_header(ProxyHeader::Forwarded);
+        for value in [
+            &b"for=\"[::1]:9\""[..],
+            b"for=127.0.0.1",
+            b"for=127.0.0.1;x=\"",
+        ] {
+            assert_eq!(
+                forwarded.check(Some(ip("127.0.0.1")), &with(&[("forwarded", value)])),
+                Ok(Detail::Minimal),
+                "{value:?}"
+            );
+        }
         assert_eq!(
-            local.check(
+            forwarded.check(
                 Some(ip("127.0.0.1")),
                 &with(&[("x-forwarded-for", b"192.0.2.1")])
             ),
             Ok(Detail::Minimal),
-            "a local proxy's clients are not loopback"
+            "a trusted proxy that forwards with the other header is still forwarding"
         );
-        let forwarded = local.clone().proxy_header(ProxyHeader::Forwarded);
         assert_eq!(
-            forwarded.check(
-                Some(ip("127.0.0.1")),
-                &with(&[("forwarded", b"for=\"[::1]:9\"")])
-            ),
-            Ok(Detail::Full)
+            forwarded.check(Some(ip("127.0.0.1")), &HeaderMap::new()),
+            Ok(Detail::Full),
+            "a request of its own"
         );
     }
 

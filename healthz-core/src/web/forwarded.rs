@@ -30,6 +30,25 @@ impl ProxyHeader {
     }
 }
 
+/// The headers that say a request was forwarded by a proxy. A request carrying any of them is
+/// not a loopback caller's own, even from a loopback peer: it may be a local proxy's, passing on
+/// a remote client's request.
+pub(crate) const FORWARDING: [&str; 6] = [
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+    "x-real-ip",
+    "via",
+];
+
+/// Whether the request carries a header that proxies add ([`FORWARDING`]), believed or not.
+pub(crate) fn is_forwarded(headers: &(impl Headers + ?Sized)) -> bool {
+    FORWARDING
+        .iter()
+        .any(|name| headers.values(name).next().is_some())
+}
+
 /// Who a trusted proxy's header says the client is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Said {
@@ -434,6 +453,9 @@ mod tests {
             client(ProxyHeader::Forwarded, &headers, trusted),
             Said::Nothing
         );
+        assert!(is_forwarded(&headers));
+        assert!(is_forwarded(&lines("via", &["1.1 nginx"])));
+        assert!(!is_forwarded(&lines("accept", &["*/*"])));
     }
 
     /// An address as a proxy writes it in `Forwarded`, quoted when it must be.
