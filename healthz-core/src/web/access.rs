@@ -122,16 +122,21 @@ impl AccessPolicy {
     ///
     /// # Errors
     ///
-    /// If the token is empty or holds characters a bearer token cannot (RFC 6750 allows ASCII
-    /// letters, digits and `-._~+/`, then `=` padding). Whitespace, such as the newline at the
-    /// end of a file, is refused rather than trimmed.
+    /// If the token is shorter than [`MIN_TOKEN_BYTES`] (16) bytes, which could be guessed, or
+    /// holds characters a bearer token cannot (RFC 6750 allows ASCII letters, digits and
+    /// `-._~+/`, then `=` padding). Whitespace, such as the newline at the end of a file, is
+    /// refused rather than trimmed. `openssl rand -base64 32` makes a good token.
     ///
     /// ```
-    /// use healthz_core::web::AccessPolicy;
+    /// use healthz_core::web::{AccessError, AccessPolicy};
     ///
-    /// assert!(AccessPolicy::new().token("a1b2-c3d4.e5f6").is_ok());
+    /// assert!(AccessPolicy::new().token("a1b2-c3d4.e5f6-g7h8").is_ok());
+    /// assert_eq!(
+    ///     AccessPolicy::new().token("s3cr3t").unwrap_err(),
+    ///     AccessError::TokenTooShort { len: 6 }
+    /// );
     /// assert!(AccessPolicy::new().token("").is_err());
-    /// assert!(AccessPolicy::new().token("s3cr3t\n").is_err());
+    /// assert!(AccessPolicy::new().token("a1b2-c3d4.e5f6-g7h8\n").is_err());
     /// ```
     pub fn token(mut self, token: impl AsRef<str>) -> Result<Self, AccessError> {
         self.token = Some(Token::new(token.as_ref())?);
@@ -352,6 +357,10 @@ impl Denial {
     }
 }
 
+/// The shortest bearer token [`AccessPolicy::token`] accepts, in bytes: 16 bytes of base64 hold
+/// 96 random bits.
+pub const MIN_TOKEN_BYTES: usize = 16;
+
 /// A bearer token, kept as its SHA-256 digest: comparing digests in constant time reveals
 /// neither the token's bytes nor its length.
 #[derive(Clone)]
@@ -366,6 +375,9 @@ impl Token {
                 .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b));
         if !valid {
             return Err(AccessError::InvalidToken);
+        }
+        if token.len() < MIN_TOKEN_BYTES {
+            return Err(AccessError::TokenTooShort { len: token.len() });
         }
         Ok(Token(Sha256::digest(token.as_bytes()).into()))
     }
@@ -445,6 +457,11 @@ pub enum AccessError {
     },
     /// The bearer token is empty or holds characters a bearer token cannot.
     InvalidToken,
+    /// The bearer token is shorter than [`MIN_TOKEN_BYTES`].
+    TokenTooShort {
+        /// Its length in bytes.
+        len: usize,
+    },
 }
 
 impl fmt::Display for AccessError {
@@ -462,6 +479,11 @@ impl fmt::Display for AccessError {
                 "the bearer token must be ASCII letters, digits and `-._~+/`, then optional `=` \
                  (no whitespace: trim a token read from a file)",
             ),
+            AccessError::TokenTooShort { len } => write!(
+                f,
+                "the bearer token is {len} bytes long, shorter than {MIN_TOKEN_BYTES}: it could be \
+                 guessed; make one with `openssl rand -base64 32`"
+            ),
         }
     }
 }
@@ -473,6 +495,8 @@ mod tests {
     use super::*;
     use http::HeaderMap;
     use http::header::{HeaderName, HeaderValue};
+
+    const TOKEN: &str = "s3cr3t-t0ken-0123";
 
     fn ip(text: &str) -> IpAddr {
         text.parse().unwrap()
@@ -550,22 +574,22 @@ mod tests {
         let policy = AccessPolicy::new()
             .allow("10.0.0.0/8")
             .unwrap()
-            .token("s3cr3t")
+            .token(TOKEN)
             .unwrap();
         let peer = Some(ip("10.0.0.1"));
         let auth = |value: &[u8]| with(&[("authorization", value)]);
         assert_eq!(policy.check(peer, &HeaderMap::new()), Ok(Detail::Minimal));
         assert_eq!(
-            policy.check(peer, &auth(b"Bearer s3cr3t")),
+            policy.check(peer, &auth(b"Bearer s3cr3t-t0ken-0123")),
             Ok(Detail::Full)
         );
         assert_eq!(
-            policy.check(peer, &auth(b"bearer   s3cr3t")),
+            policy.check(peer, &auth(b"bearer   s3cr3t-t0ken-0123")),
             Ok(Detail::Full)
         );
         for wrong in [
-            &b"Bearer s3cr3"[..],
-            b"Bearer s3cr3t ",
+            &b"Bearer s3cr3t-t0ken-012"[..],
+            b"Bearer s3cr3t-t0ken-0123 ",
             b"Bearer",
             b"Bearer ",
             b"Bearer \xff",
@@ -587,8 +611,8 @@ mod tests {
             "the allowlist comes first"
         );
         let twice = with(&[
-            ("authorization", b"Bearer s3cr3t"),
-            ("authorization", b"Bearer s3cr3t"),
+            ("authorization", b"Bearer s3cr3t-t0ken-0123"),
+            ("authorization", b"Bearer s3cr3t-t0ken-0123"),
         ]);
         assert_eq!(
             policy.check(peer, &twice),
@@ -596,7 +620,7 @@ mod tests {
         );
         assert_eq!(
             AccessPolicy::new()
-                .token("s3cr3t")
+                .token(TOKEN)
                 .unwrap()
                 .check(Some(ip("127.0.0.1")), &HeaderMap::new()),
             Ok(Detail::Minimal),
@@ -606,14 +630,17 @@ mod tests {
 
     #[test]
     fn require_token_refuses_requests_without_it() {
-        let policy = AccessPolicy::new().require_token("s3cr3t").unwrap();
+        let policy = AccessPolicy::new().require_token(TOKEN).unwrap();
         let peer = Some(ip("192.0.2.1"));
         assert_eq!(
             policy.check(peer, &HeaderMap::new()),
             Err(Denial::MissingToken)
         );
         assert_eq!(
-            policy.check(peer, &with(&[("authorization", b"Bearer s3cr3t")])),
+            policy.check(
+                peer,
+                &with(&[("authorization", b"Bearer s3cr3t-t0ken-0123")])
+            ),
             Ok(Detail::Full)
         );
     }
@@ -744,15 +771,38 @@ mod tests {
 
     #[test]
     fn tokens_are_validated_and_hidden() {
-        assert!(Token::new("YWJj+/==").is_ok());
-        for bad in ["", "==", "a b", "tok\n", "tök"] {
+        assert!(Token::new("YWJjZGVmZ2hpamts+/==").is_ok());
+        for bad in ["", "==", "a b", "tok\n", "tök", "0123456789abcdef\n"] {
             assert_eq!(
                 Token::new(bad).err(),
                 Some(AccessError::InvalidToken),
                 "{bad:?}"
             );
         }
-        let policy = AccessPolicy::new().token("hunter2").unwrap();
+        let policy = AccessPolicy::new()
+            .token("hunter2-hunter2-hunter2")
+            .unwrap();
         assert!(!format!("{policy:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn tokens_shorter_than_16_bytes_are_refused() {
+        assert!(Token::new(&"a".repeat(MIN_TOKEN_BYTES)).is_ok());
+        for short in ["a", "s3cr3t", "hunter2", "0123456789abcde", "YWJjZGVmZ2hp="] {
+            assert_eq!(
+                AccessPolicy::new().token(short).err(),
+                Some(AccessError::TokenTooShort { len: short.len() }),
+                "{short:?}"
+            );
+            assert_eq!(
+                AccessPolicy::new().require_token(short).err(),
+                Some(AccessError::TokenTooShort { len: short.len() })
+            );
+        }
+        assert_eq!(
+            AccessError::TokenTooShort { len: 6 }.to_string(),
+            "the bearer token is 6 bytes long, shorter than 16: it could be guessed; \
+             make one with `openssl rand -base64 32`"
+        );
     }
 }

@@ -51,7 +51,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-pub use access::{AccessError, AccessPolicy, Denial};
+pub use access::{AccessError, AccessPolicy, Denial, MIN_TOKEN_BYTES};
 
 pub use forwarded::ProxyHeader;
 /// `http`'s status code, as [`Endpoints::warn_status`] takes it.
