@@ -63,6 +63,7 @@ adapters!(
     loopback_written_into_a_forwarded_header_is_not_loopback,
     an_untrusted_local_proxys_clients_get_no_details,
     the_loopback_keyword_trusts_a_local_proxy,
+    credentials_of_every_known_shape_are_redacted,
 );
 
 fn run<F: Future<Output = ()>>(adapter: Adapter, case: impl FnOnce(Adapter) -> F) {
@@ -1007,4 +1008,84 @@ async fn the_loopback_keyword_trusts_a_local_proxy(adapter: Adapter) {
     let policy = AccessPolicy::new().allow("LOOPBACK, 10.0.0.0/8").unwrap();
     let server = adapter.serve(Endpoints::new(troubled()).access(policy));
     assert_eq!(get(&server, "/livez").await.status, 200);
+}
+
+/// Every credential here is wrapped in `Q`s, a letter no other part of the outputs holds: a
+/// `Q` in an answer is (part of) a credential that survived.
+const CREDENTIALS: [&str; 24] = [
+    "cannot reach postgres://app:QpaQ/QssQ@db/app",
+    "cannot reach postgres://app:QpaQ?QssQ@db/app",
+    "cannot reach postgres://app:QpaQ#QssQ@db/app",
+    "cannot reach postgres://app:QpaQ QssQ@db/app: refused",
+    "clone of https://ghp_QabcdefghijklmnopqrstuvwxyzQ@github.com/o/r failed",
+    "redis error: app:Qs3cretQ@cache:6379 refused",
+    r#"host=db user=app password="QxQ" dbname=app"#,
+    "host=db user=app password='QxQ QyQ' dbname=app",
+    "DB_PASSWORD=QxQ is wrong",
+    "PGPASSWORD=QxQ is wrong",
+    "ran `psql --password=QxQ`",
+    "client_secret=QxQ&grant_type=client_credentials",
+    "aws_secret_access_key=QxQ",
+    "refresh_token=QxQ",
+    "x-api-key=QxQ",
+    "GET https://maps.example.com/api?key=QxQ&v=3 failed",
+    "GET https://acct.blob.example.net/c/b?sv=2020&sig=QxQ&se=2030 failed",
+    "password = QxQ",
+    "token= QxQ",
+    r#"{"password":"QxQ","user":"app"}"#,
+    "password: QxQ",
+    "Authorization: Bearer QxQ",
+    "Authorization: Basic QxQ",
+    "probe panicked: password=QxQ",
+];
+
+async fn credentials_of_every_known_shape_are_redacted(adapter: Adapter) {
+    let mut builder = Health::builder().without_registered();
+    for (i, output) in CREDENTIALS.into_iter().enumerate() {
+        builder = builder.readiness(
+            format!("dependency-{i:02}"),
+            ProbeOptions::new(),
+            move || async move { Err::<(), _>(output) },
+        );
+    }
+    let builder = builder.readiness("panics", ProbeOptions::new(), || async {
+        assert!(
+            std::hint::black_box(false),
+            "cannot log in with password=QxQ"
+        );
+    });
+    let server = adapter.serve(Endpoints::new(builder.build().unwrap()));
+    for path in [
+        "/readyz",
+        "/readyz?verbose",
+        "/healthz",
+        "/readyz/dependency-05",
+    ] {
+        let answer = get(&server, path).await;
+        assert_eq!(answer.status, 503, "{path}");
+        assert!(
+            answer.body.contains("***"),
+            "{path}: the outputs are shown: {}",
+            answer.body
+        );
+        assert!(
+            !answer.body.contains('Q'),
+            "{path}: a credential survived: {}",
+            answer.body
+        );
+    }
+    let answer = get(&server, "/readyz?verbose").await;
+    for expected in [
+        "[-]dependency-00 failed: cannot reach postgres://app:***@db/app\n",
+        "[-]dependency-04 failed: clone of https://***@github.com/o/r failed\n",
+        "[-]dependency-06 failed: host=db user=app password=\"***\" dbname=app\n",
+        "[-]dependency-21 failed: Authorization: Bearer ***\n",
+        "[-]panics failed: probe panicked: cannot log in with password=***\n",
+    ] {
+        assert!(
+            answer.body.contains(expected),
+            "{expected}: {}",
+            answer.body
+        );
+    }
 }
