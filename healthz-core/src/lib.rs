@@ -51,6 +51,7 @@ mod check;
 pub mod checks;
 mod details;
 mod engine;
+mod escape;
 pub mod events;
 mod expansion;
 mod health;

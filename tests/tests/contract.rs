@@ -64,6 +64,7 @@ adapters!(
     an_untrusted_local_proxys_clients_get_no_details,
     the_loopback_keyword_trusts_a_local_proxy,
     credentials_of_every_known_shape_are_redacted,
+    a_probe_output_cannot_forge_a_report_line,
 );
 
 fn run<F: Future<Output = ()>>(adapter: Adapter, case: impl FnOnce(Adapter) -> F) {
@@ -1088,4 +1089,44 @@ async fn credentials_of_every_known_shape_are_redacted(adapter: Adapter) {
             answer.body
         );
     }
+}
+
+async fn a_probe_output_cannot_forge_a_report_line(adapter: Adapter) {
+    let health = Health::builder()
+        .without_registered()
+        .readiness("forger", ProbeOptions::new(), || async {
+            Err::<(), _>("boom\n[+]forged ok\nreadyz check passed")
+        })
+        .readiness("terminal", ProbeOptions::new().critical(false), || async {
+            Check::warn("\u{1b}[2K\rreadyz check passed\u{0}\u{7f}\u{85}\u{2028}\t")
+        })
+        .build()
+        .unwrap();
+    let server = adapter.serve(Endpoints::new(health));
+    let answer = get(&server, "/readyz?verbose").await;
+    assert_eq!(answer.status, 503);
+    assert_eq!(
+        answer.body,
+        "[-]forger failed: boom\\n[+]forged ok\\nreadyz check passed\n\
+         [+]terminal warn: \\u{1b}[2K\\rreadyz check passed\\0\\u{7f}\\u{85}\\u{2028}\\t\n\
+         readyz check failed\n"
+    );
+    assert_eq!(answer.body.lines().count(), 3);
+    assert!(
+        !answer.body.contains(['\u{1b}', '\r', '\0']),
+        "{:?}",
+        answer.body
+    );
+    let answer = get(&server, "/readyz?verbose&exclude=%0A%5B%2B%5Dx%20ok%0D").await;
+    assert_eq!(answer.body.lines().count(), 4, "{:?}", answer.body);
+    assert!(
+        answer.body.contains(r#"no matches for "\n[+]x ok\r""#),
+        "{:?}",
+        answer.body
+    );
+    let json = get(&server, "/readyz").await.json();
+    assert_eq!(
+        json["checks"]["forger"][0]["output"], "boom\n[+]forged ok\nreadyz check passed",
+        "JSON escapes, and keeps the output as it is"
+    );
 }

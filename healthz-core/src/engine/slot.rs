@@ -16,6 +16,7 @@ use super::flight::{Flight, Running};
 use super::freshness::{Age, Freshness};
 use super::thresholds::{History, Transition};
 use super::{RunCtx, Snapshot, execute, next_id};
+use crate::escape::one_line;
 use crate::observe::{RunEvent, StatusChange};
 use crate::probe::{ProbeMeta, Runner};
 use crate::{Kind, Status, redact};
@@ -188,6 +189,9 @@ impl Slot {
         let from_str = from.map_or("none", Status::as_str);
         match to {
             Status::Fail | Status::Warn => {
+                // On one line: a plain-text log must not show lines the probe made up.
+                let output = output.map(one_line);
+                let output = output.as_deref();
                 tracing::warn!(from = from_str, to = %to, output, "probe status changed");
             }
             Status::Pass => tracing::info!(from = from_str, to = %to, "probe status changed"),

@@ -7,6 +7,7 @@ use super::{
     Detail, MAX_BODY_BYTES, MAX_OUTPUT_BYTES, Report, keep_order, omitted_note, output_limits,
     rank, truncate,
 };
+use crate::escape::one_line;
 use crate::{Kind, Status};
 
 impl Report {
@@ -16,7 +17,9 @@ impl Report {
     /// or `readyz check failed`.
     ///
     /// With [`Detail::Minimal`] every reason reads `reason withheld`, as the Kubernetes API
-    /// server does for unauthorized callers. Long reasons are cut as in [`to_json`](Self::to_json);
+    /// server does for unauthorized callers. Line breaks and other control characters in names
+    /// and reasons are escaped (`\n`, `\u{1b}`), so an output cannot forge a line or the
+    /// verdict. Long reasons are cut as in [`to_json`](Self::to_json);
     /// when lines must be left out, a `warn:` line says how many.
     pub fn to_text(&self, detail: Detail) -> String {
         let mut head = String::new();
@@ -76,17 +79,18 @@ impl Report {
             .iter()
             .map(|check| {
                 let name = check.name();
+                let shown = one_line(name);
                 let line = match check.status() {
-                    Status::Pass => format!("[+]{name} ok\n"),
+                    Status::Pass => format!("[+]{shown} ok\n"),
                     Status::Warn => {
                         format!(
-                            "[+]{name} warn: {}\n",
+                            "[+]{shown} warn: {}\n",
                             reason(detail, check.output(), limit)
                         )
                     }
                     Status::Fail => {
                         format!(
-                            "[-]{name} failed: {}\n",
+                            "[-]{shown} failed: {}\n",
                             reason(detail, check.output(), limit)
                         )
                     }
@@ -94,10 +98,10 @@ impl Report {
                 (check.kind(), name, rank(Some(check.status())), line)
             })
             .collect();
-        lines.extend(
-            self.excluded()
-                .map(|(kind, name)| (kind, name, rank(None), format!("[+]{name} excluded: ok\n"))),
-        );
+        lines.extend(self.excluded().map(|(kind, name)| {
+            let line = format!("[+]{} excluded: ok\n", one_line(name));
+            (kind, name, rank(None), line)
+        }));
         // Both lists are sorted by kind, then name: a stable sort merges them.
         lines.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         lines
@@ -107,11 +111,14 @@ impl Report {
     }
 }
 
-/// The reason shown in a `?verbose` line.
+/// The reason shown in a `?verbose` line: cut at `limit`, and kept on its line.
 fn reason(detail: Detail, text: Option<&str>, limit: usize) -> Cow<'_, str> {
     match (detail, text) {
         (Detail::Minimal, _) => Cow::Borrowed("reason withheld"),
-        (Detail::Full, Some(text)) => truncate(text, limit),
+        (Detail::Full, Some(text)) => match truncate(text, limit) {
+            Cow::Borrowed(text) => one_line(text),
+            Cow::Owned(cut) => Cow::Owned(one_line(&cut).into_owned()),
+        },
         (Detail::Full, None) => Cow::Borrowed("no output"),
     }
 }
