@@ -29,9 +29,16 @@
 //!
 //! # Panics and `panic = "abort"`
 //!
-//! A panicking probe is reported as failed with the panic's message, and the service runs on.
-//! This relies on unwinding: under `panic = "abort"` a panicking probe aborts the process like
-//! any other panic. The default panic hook still prints the panic to stderr.
+//! A panicking probe is reported as failed with the panic's message (credentials redacted), and
+//! the service runs on. This relies on unwinding: under `panic = "abort"` a panicking probe aborts
+//! the process like any other panic.
+//!
+//! The panic's message does not reach stderr raw: the first probe run puts a panic hook in front
+//! of the one in place, which logs a panic in a probe's own code (its future, its closure, its
+//! blocking call) as a `tracing` ERROR event in the probe's span, redacted and on one line, and
+//! passes every other panic to the previous hook unchanged. A hook installed later with
+//! `std::panic::set_hook` replaces it; a thread or task the probe spawns is not the probe's
+//! own code.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -1,16 +1,27 @@
 //! Execution: one call of a probe under its timeout, with panics caught, on the runtime or on
 //! the blocking pool.
+//!
+//! A probe's panic is caught and becomes its `fail`, but Rust's panic hook runs first, and the
+//! default one prints the raw message (credentials and line breaks included) to stderr. So a
+//! hook of our own is installed, once, in front of the one that was there: while a probe's own
+//! code runs ([`InProbe`]), a panic is logged through `tracing`, redacted and on one line; any
+//! other panic goes to the previous hook unchanged.
 
-use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
+use std::cell::Cell;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, PanicHookInfo};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Once};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_util::FutureExt as _;
 
+use crate::escape::one_line;
 use crate::observe::Outcome;
 use crate::probe::{BoxFuture, Run, Runner};
-use crate::{Check, StateMap};
+use crate::{Check, StateMap, redact};
 
 /// Calls a probe once under `timeout`, catching panics. `busy` belongs to the probe: it keeps a
 /// blocking probe from being started while its previous call still runs.
@@ -20,15 +31,22 @@ pub(crate) async fn call(
     timeout: Duration,
     busy: &Arc<AtomicBool>,
 ) -> (Outcome, Check) {
+    install_panic_hook();
     match runner {
         Runner::Registered(Run::Async(run)) => match run(state) {
             Ok(future) => guarded(timeout, future).await,
             Err(missing) => (Outcome::Fail, Check::fail(missing.to_string())),
         },
-        Runner::Closure(make) => match std::panic::catch_unwind(AssertUnwindSafe(|| make())) {
-            Ok(future) => guarded(timeout, future).await,
-            Err(panic) => panicked(&*panic),
-        },
+        Runner::Closure(make) => {
+            let future = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                let _in_probe = InProbe::enter();
+                make()
+            }));
+            match future {
+                Ok(future) => guarded(timeout, future).await,
+                Err(panic) => panicked(&*panic),
+            }
+        }
         Runner::Registered(Run::Blocking(run)) => {
             let (run, state) = (*run, Arc::clone(state));
             blocking(timeout, busy, move || {
@@ -57,9 +75,11 @@ async fn blocking(
         );
     }
     let release = Release(Arc::clone(busy));
+    let span = tracing::Span::current();
     let handle = tokio::task::spawn_blocking(move || {
         let _release = release;
-        call()
+        let _in_probe = InProbe::enter();
+        span.in_scope(call)
     });
     match tokio::time::timeout(timeout, handle).await {
         Ok(Ok(check)) => (Outcome::of(check.status()), check),
@@ -90,7 +110,8 @@ impl Drop for Release {
 /// Awaits a probe's future under its timeout, catching panics. The future is dropped (cancelled)
 /// at the timeout.
 async fn guarded(timeout: Duration, future: BoxFuture<'_, Check>) -> (Outcome, Check) {
-    match tokio::time::timeout(timeout, AssertUnwindSafe(future).catch_unwind()).await {
+    let future = AssertUnwindSafe(Marked(future)).catch_unwind();
+    match tokio::time::timeout(timeout, future).await {
         Ok(Ok(check)) => (Outcome::of(check.status()), check),
         Ok(Err(panic)) => panicked(&*panic),
         Err(_) => (
@@ -104,13 +125,82 @@ async fn guarded(timeout: Duration, future: BoxFuture<'_, Check>) -> (Outcome, C
 }
 
 fn panicked(payload: &(dyn std::any::Any + Send)) -> (Outcome, Check) {
-    let message = payload
+    (
+        Outcome::Panic,
+        Check::fail(format!("probe panicked: {}", message(payload))),
+    )
+}
+
+/// A panic's message, if it has one (`panic!("...")` makes a `&str` or a `String`).
+fn message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
         .downcast_ref::<&str>()
         .copied()
         .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("(non-string panic payload)");
-    (
-        Outcome::Panic,
-        Check::fail(format!("probe panicked: {message}")),
-    )
+        .unwrap_or("(non-string panic payload)")
+}
+
+thread_local! {
+    /// Whether a probe's own code is running on this thread.
+    static IN_PROBE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks this thread as running a probe's code until dropped (also when a panic unwinds), then
+/// restores what it was.
+struct InProbe(bool);
+
+impl InProbe {
+    fn enter() -> Self {
+        InProbe(IN_PROBE.replace(true))
+    }
+}
+
+impl Drop for InProbe {
+    fn drop(&mut self) {
+        IN_PROBE.set(self.0);
+    }
+}
+
+/// A probe's future, marked [`InProbe`] while it is polled.
+struct Marked<'a>(BoxFuture<'a, Check>);
+
+impl Future for Marked<'_> {
+    type Output = Check;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Check> {
+        let _in_probe = InProbe::enter();
+        self.0.as_mut().poll(cx)
+    }
+}
+
+/// Puts [`probe_panic`] in front of the panic hook in place, once per process.
+///
+/// A hook set later with `std::panic::set_hook` replaces this one: probe panics then reach that
+/// hook as they are.
+fn install_panic_hook() {
+    static INSTALLED: Once = Once::new();
+    INSTALLED.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if IN_PROBE.try_with(Cell::get).unwrap_or(false) {
+                probe_panic(info);
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Reports a panic in a probe's code: through `tracing` (in the probe's span), its message
+/// redacted and on one line, instead of on stderr as it is.
+fn probe_panic(info: &PanicHookInfo<'_>) {
+    let message = redact(message(info.payload()));
+    let location = info
+        .location()
+        .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
+    tracing::error!(
+        panic = %one_line(&message),
+        location,
+        "probe panicked"
+    );
 }
