@@ -112,6 +112,7 @@ impl std::error::Error for QueryError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn parses() {
@@ -154,5 +155,70 @@ mod tests {
         assert_eq!(controls.chars().count(), 65, "escapes count toward the cut");
         let long = Query::parse(&format!("verbose={}", "%01".repeat(500))).unwrap_err();
         assert!(long.to_string().len() < 160, "{long}");
+    }
+
+    /// Any characters, `&`, `=`, `%` and `+` among them.
+    fn text(len: std::ops::Range<usize>) -> impl Strategy<Value = String> {
+        let c = prop_oneof![
+            any::<char>(),
+            prop::sample::select(vec!['&', '=', '%', '+', ' '])
+        ];
+        prop::collection::vec(c, len).prop_map(String::from_iter)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 512,
+            failure_persistence: None,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(0x0071_7565_7279),
+            ..ProptestConfig::default()
+        })]
+
+        /// Any query string parses or is refused with a short, one-line reason.
+        #[test]
+        fn never_panics_and_reasons_are_short(
+            query in prop_oneof![
+                any::<String>(),
+                prop::collection::vec(prop::sample::select(vec![
+                    "verbose", "exclude", "tag", "=", "&", "%", "%2", "%FF", "%0A", "+", "true",
+                    "0", "x", "\u{e9}", ";", "==", "exclude=db", "tag=db",
+                ]), 0..24).prop_map(|parts| parts.concat()),
+            ],
+        ) {
+            if let Err(error) = Query::parse(&query) {
+                let reason = error.to_string();
+                prop_assert!(reason.len() < 160 && !reason.contains(['\n', '\r']), "{reason:?}");
+            }
+        }
+
+        /// What a client encodes is what the endpoints read back.
+        #[test]
+        fn encoded_queries_are_read_back(
+            verbose in prop::option::of(prop::sample::select(vec!["", "1", "true", "0", "false"])),
+            exclude in prop::collection::vec(text(1..12), 0..=MAX_EXCLUDES),
+            tags in prop::collection::vec(text(1..12), 0..=MAX_TAGS),
+            other in prop::collection::vec((text(0..8), text(0..8)), 0..4),
+        ) {
+            let mut encoder = form_urlencoded::Serializer::new(String::new());
+            for (key, value) in &other {
+                if !["verbose", "exclude", "tag"].contains(&key.as_str()) {
+                    encoder.append_pair(key, value);
+                }
+            }
+            if let Some(verbose) = verbose {
+                encoder.append_pair("verbose", verbose);
+            }
+            for name in &exclude {
+                encoder.append_pair("exclude", name);
+            }
+            for tag in &tags {
+                encoder.append_pair("tag", tag);
+            }
+            let query = encoder.finish();
+            let parsed = Query::parse(&query).unwrap();
+            prop_assert_eq!(parsed.verbose, matches!(verbose, Some("" | "1" | "true")));
+            prop_assert_eq!(parsed.exclude, exclude);
+            prop_assert_eq!(parsed.tags, tags);
+        }
     }
 }
