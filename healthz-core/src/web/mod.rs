@@ -431,8 +431,9 @@ impl Route {
 /// Kubernetes text form; `?exclude=name` (repeatable) leaves a probe out. Other methods get 405
 /// with `Allow: GET, HEAD`, bad query strings 400, each with a one-line reason.
 ///
-/// Details (outputs, observed values, service metadata) are shown only to loopback callers;
-/// others see statuses only. An [`AccessPolicy`] changes who may call and who sees details.
+/// Details (outputs, observed values, service metadata) are shown only to a loopback caller's own
+/// requests (not to what a proxy on loopback forwards); others see statuses only. An
+/// [`AccessPolicy`] changes who may call and who sees details.
 #[derive(Clone)]
 pub struct Endpoints {
     shared: Arc<Shared>,
