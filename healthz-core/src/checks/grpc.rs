@@ -83,6 +83,9 @@ mod tonic_0_14 {
                 ServingStatus::Serving => Ok(Check::pass()),
                 status => Err(budget.fail(status.as_str_name())),
             },
+            // tonic gives up at the `grpc-timeout` itself ("Timeout expired"), as the budget
+            // runs out: say so as every check does.
+            Err(_) if budget.remaining().is_zero() => Err(budget.fail(budget.missed("no answer"))),
             Err(status) => Err(budget.fail(describe(&status))),
         }
     }
