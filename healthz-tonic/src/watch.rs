@@ -105,8 +105,12 @@ impl Watching {
             return Reading::Ignore;
         };
         match (target, event) {
-            // Missed events: start again from the current status.
-            (_, Event::Lagged { .. }) => Reading::Evaluate,
+            // Missed events: start again from the current status. Everything together: any
+            // change may change it.
+            (_, Event::Lagged { .. })
+            | (Target::Scope(Scope::All), Event::Probe(_) | Event::Aggregate(_)) => {
+                Reading::Evaluate
+            }
             (Target::Probe(kind, name), Event::Probe(change))
                 if change.kind == *kind && *change.name == **name =>
             {
@@ -126,7 +130,6 @@ impl Watching {
             {
                 Reading::Evaluate
             }
-            (Target::Scope(Scope::All), Event::Probe(_) | Event::Aggregate(_)) => Reading::Evaluate,
             _ => Reading::Ignore,
         }
     }
