@@ -51,6 +51,11 @@ impl Example {
         Example { child, base }
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// `base` + `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
@@ -152,6 +157,21 @@ pub async fn assert_drains_on_sigterm(path: &str, name: &str) {
         stopped >= grace,
         "the server stopped {stopped:?} after SIGTERM, before the {grace:?} grace period ended"
     );
+}
+
+/// The resident memory of the process `pid` (`VmRSS` in `/proc/PID/status`), in KiB.
+///
+/// # Panics
+///
+/// If it cannot be read (the process is gone, or this is not Linux).
+pub fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_else(|e| panic!("read /proc/{pid}/status: {e}"));
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no VmRSS in /proc/{pid}/status"))
 }
 
 /// An HTTP client with a 10 s timeout.

@@ -14,7 +14,7 @@ pub use adapter::{Adapter, Served};
 pub use mqtt::Mqtt;
 pub use proxy::{Mode, Proxy};
 pub use service::{Needs, REQUIRE_SERVICES, Service};
-pub use tool::tool;
+pub use tool::{GRPC_PYTHON, grpc_python, tool};
 
 use std::net::SocketAddr;
 
