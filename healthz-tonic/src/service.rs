@@ -246,15 +246,20 @@ impl<N: AsRef<str>> Target<N> {
     /// Its status now: a whole scope through the render cache (as the HTTP endpoints answer, so
     /// both share cached answers and runs in flight), one probe through
     /// [`Health::check_probe`].
+    ///
+    /// A cache hit is answered without awaiting anything; the evaluations are boxed, so this
+    /// future (inside `Check`'s, which tonic boxes on every call) stays a few words long.
     pub(crate) async fn status(&self, health: &Health) -> Status {
+        // The smallest body, should the cache miss: only its status is used.
+        let (detail, format) = (Detail::Minimal, Format::Text);
         match self {
-            // The smallest body, should the cache miss: only its status is used.
-            Target::Scope(scope) => health
-                .render(*scope, Detail::Minimal, Format::Text)
-                .await
-                .status(),
-            Target::Probe(kind, name) => health
-                .check_probe(*kind, name.as_ref())
+            Target::Scope(scope) => match health.cached_render(*scope, detail, format) {
+                Some(hit) => hit.status(),
+                None => Box::pin(health.render(*scope, detail, format))
+                    .await
+                    .status(),
+            },
+            Target::Probe(kind, name) => Box::pin(health.check_probe(*kind, name.as_ref()))
                 .await
                 .map_or(Status::Fail, |report| report.status()),
         }
