@@ -7,14 +7,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use healthz_tests::grpc::{NOT_SERVING, SERVING, check, next, watch};
 use healthz_tonic::events::Event;
 use healthz_tonic::{Health, HealthService, Kind, ProbeOptions, Shutdown, Status};
-use tonic::codec::Streaming;
 use tonic::transport::server::TcpIncoming;
-use tonic::transport::{Channel, Endpoint, Server};
+use tonic::transport::{Channel, Server};
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
-use tonic_health::pb::{HealthCheckRequest, HealthCheckResponse};
 
 async fn serve(
     service: HealthService,
@@ -34,40 +33,7 @@ async fn serve(
 }
 
 async fn client(addr: SocketAddr) -> HealthClient<Channel> {
-    let channel = Endpoint::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    HealthClient::new(channel)
-}
-
-async fn watch(
-    client: &mut HealthClient<Channel>,
-    service: &str,
-) -> Streaming<HealthCheckResponse> {
-    let request = HealthCheckRequest {
-        service: service.to_owned(),
-    };
-    client.watch(request).await.unwrap().into_inner()
-}
-
-async fn check(client: &mut HealthClient<Channel>, service: &str) -> ServingStatus {
-    let request = HealthCheckRequest {
-        service: service.to_owned(),
-    };
-    client.check(request).await.unwrap().into_inner().status()
-}
-
-async fn next(
-    stream: &mut Streaming<HealthCheckResponse>,
-    limit: Duration,
-) -> Option<ServingStatus> {
-    tokio::time::timeout(limit, stream.message())
-        .await
-        .unwrap_or_else(|_| panic!("no Watch message within {limit:?}"))
-        .unwrap()
-        .map(|response| response.status())
+    healthz_tests::grpc::client(&format!("http://{addr}")).await
 }
 
 /// A polled probe (`interval = 20ms`) flips; nothing asks for readiness meanwhile (the monitor
@@ -173,12 +139,9 @@ async fn shutdown_drains_then_ends_the_watches_and_the_server_stops() {
         next(&mut whole, Duration::from_millis(100)).await,
         Some(ServingStatus::NotServing)
     );
-    assert_eq!(check(&mut client, "").await, ServingStatus::NotServing);
-    assert_eq!(
-        check(&mut client, "readyz").await,
-        ServingStatus::NotServing
-    );
-    assert_eq!(check(&mut client, "livez").await, ServingStatus::Serving);
+    assert_eq!(check(&mut client, "").await, NOT_SERVING);
+    assert_eq!(check(&mut client, "readyz").await, NOT_SERVING);
+    assert_eq!(check(&mut client, "livez").await, SERVING);
     assert_eq!(health.check(Kind::Readiness).await.status(), Status::Fail);
 
     let limit = grace + Duration::from_secs(5);

@@ -9,8 +9,9 @@ mod common;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{check, client, maintenance, start};
+use common::{KNOWN, UNKNOWN, client, maintenance, start};
 use healthz_tests::example::Example;
+use healthz_tests::grpc::check;
 use healthz_tests::grpc_python;
 use tokio::io::{AsyncBufReadExt as _, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
@@ -99,19 +100,7 @@ const STARTING: Duration = Duration::from_secs(10);
 async fn python_checks_every_name_and_gets_not_found_for_others() {
     let Some(py) = grpc_python() else { return };
     let example = start(&[]);
-    let known = [
-        "",
-        "readyz",
-        "livez",
-        "startupz",
-        "healthz",
-        "readyz/database",
-        "readyz/maintenance",
-        "readyz/catalog",
-        "livez/event_loop",
-        "startupz/migrations",
-    ];
-    let unknown = ["nope", "readyz/nope", "livez/database", "healthz/database"];
+    let (known, unknown) = (KNOWN, UNKNOWN);
     let names: Vec<&str> = known.iter().chain(&unknown).copied().collect();
     let expected: Vec<String> = known
         .iter()

@@ -8,11 +8,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{
-    NOT_SERVING, SERVING, channel, check, check_request, client, maintenance, next, request, start,
-    watch,
-};
+use common::{KNOWN, UNKNOWN, channel, client, maintenance, start};
 use healthz_tests::example::rss_kib;
+use healthz_tests::grpc::{NOT_SERVING, SERVING, check, check_request, next, request, watch};
 use tonic::Code;
 use tonic::metadata::MetadataValue;
 use tonic_health::pb::health_check_response::ServingStatus;
@@ -21,29 +19,13 @@ use tonic_health::pb::health_check_response::ServingStatus;
 async fn check_answers_every_name_and_not_found_for_others() {
     let example = start(&[]);
     let mut client = client(&example).await;
-    for service in [
-        "",
-        "readyz",
-        "livez",
-        "startupz",
-        "healthz",
-        "readyz/database",
-        "readyz/maintenance",
-        "readyz/catalog",
-        "livez/event_loop",
-        "startupz/migrations",
-    ] {
+    for service in KNOWN {
         assert_eq!(check(&mut client, service).await, SERVING, "{service:?}");
     }
-    for unknown in [
-        "nope",
-        "readyz/nope",
-        "livez/database",
-        "healthz/database",
-        "/readyz",
-        "READYZ",
-        "grpc.health.v1.Health",
-    ] {
+    for unknown in UNKNOWN
+        .into_iter()
+        .chain(["/readyz", "READYZ", "grpc.health.v1.Health"])
+    {
         assert_eq!(
             check(&mut client, unknown).await,
             Err(Code::NotFound),
