@@ -31,7 +31,7 @@ use crate::watch::{self, WatchStream};
 /// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// let health = Health::builder().without_registered().build()?;
 /// let service = HealthService::new(health)
-///     .access(AccessPolicy::new().allow("10.0.0.0/8, 127.0.0.1")?.require_token("s3cr3t")?);
+///     .access(AccessPolicy::new().allow("10.0.0.0/8, 127.0.0.1")?.require_token("s3cr3t-t0ken-0123456789")?);
 /// // tonic::transport::Server::builder().add_service(service)
 /// # drop(service);
 /// # Ok(()) }

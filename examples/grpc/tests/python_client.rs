@@ -185,7 +185,7 @@ async fn python_meets_the_access_policy() {
     let mut refused = Watch::start(&py, &outside, "", None);
     assert_eq!(refused.next(STARTING).await, "ended PERMISSION_DENIED");
 
-    let guarded = start(&[("HEALTHZ_TOKEN", "s3cr3t-t0ken")]);
+    let guarded = start(&[("HEALTHZ_TOKEN", "s3cr3t-t0ken-0123456789")]);
     assert_eq!(
         checks(&py, &guarded, &[""], None).await,
         ["=UNAUTHENTICATED"]
@@ -199,7 +199,7 @@ async fn python_meets_the_access_policy() {
             &py,
             &guarded,
             &["", "readyz/database"],
-            Some("s3cr3t-t0ken")
+            Some("s3cr3t-t0ken-0123456789")
         )
         .await,
         ["=SERVING", "readyz/database=SERVING"]
@@ -209,6 +209,6 @@ async fn python_meets_the_access_policy() {
         unauthenticated.next(STARTING).await,
         "ended UNAUTHENTICATED"
     );
-    let mut allowed = Watch::start(&py, &guarded, "", Some("s3cr3t-t0ken"));
+    let mut allowed = Watch::start(&py, &guarded, "", Some("s3cr3t-t0ken-0123456789"));
     assert_eq!(allowed.next(STARTING).await, "SERVING");
 }

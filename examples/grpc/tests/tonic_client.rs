@@ -165,7 +165,7 @@ async fn the_access_policy_refuses_with_grpc_codes() {
 
     let guarded = start(&[
         ("HEALTHZ_ALLOW", "127.0.0.0/8"),
-        ("HEALTHZ_TOKEN", "s3cr3t-t0ken"),
+        ("HEALTHZ_TOKEN", "s3cr3t-t0ken-0123456789"),
     ]);
     let mut client = client(&guarded).await;
     let with = |tokens: &[&str]| {
@@ -185,17 +185,21 @@ async fn the_access_policy_refuses_with_grpc_codes() {
         Err(Code::Unauthenticated)
     );
     assert_eq!(
-        check_request(&mut client, with(&["s3cr3t-t0ken"])).await,
+        check_request(&mut client, with(&["s3cr3t-t0ken-0123456789"])).await,
         SERVING
     );
     assert_eq!(
-        check_request(&mut client, with(&["s3cr3t-t0ken", "s3cr3t-t0ken"])).await,
+        check_request(
+            &mut client,
+            with(&["s3cr3t-t0ken-0123456789", "s3cr3t-t0ken-0123456789"])
+        )
+        .await,
         Err(Code::InvalidArgument)
     );
     let refused = client.watch(with(&["wrong"])).await.map(drop);
     assert_eq!(refused.unwrap_err().code(), Code::Unauthenticated);
     let mut allowed = client
-        .watch(with(&["s3cr3t-t0ken"]))
+        .watch(with(&["s3cr3t-t0ken-0123456789"]))
         .await
         .unwrap()
         .into_inner();
