@@ -8,6 +8,11 @@
 //! surface without requests; cached and polled probes are read as any request reads them. The
 //! buffer is bounded: a subscriber that falls behind gets [`Event::Lagged`] and should start
 //! again from a fresh report.
+//!
+//! When the server stops (a `Shutdown`'s grace period is over: see
+//! [`Health::end_subscriptions`]), every subscription gets [`Event::Ended`]: a stream built on one
+//! (a gRPC `Watch`, server-sent events) should end then, or the server's graceful stop would wait
+//! for it forever.
 
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, SystemTime};
@@ -35,6 +40,10 @@ pub enum Event {
         /// How many.
         missed: u64,
     },
+    /// No event will follow: the server is stopping (see [`Health::end_subscriptions`]). End the
+    /// stream built on this subscription, so that the server's graceful stop does not wait for
+    /// it. Every later [`Subscription::recv`] returns this again at once.
+    Ended,
 }
 
 /// A probe's status change.
@@ -76,14 +85,21 @@ pub struct AggregateEvent {
 #[derive(Debug)]
 pub struct Subscription {
     receiver: broadcast::Receiver<Event>,
+    ended: watch::Receiver<bool>,
     _monitor: Option<Arc<Monitor>>,
 }
 
 impl Subscription {
-    /// The next event. Waits for one; [`Event::Lagged`] when this subscriber fell behind.
+    /// The next event. Waits for one; [`Event::Lagged`] when this subscriber fell behind,
+    /// [`Event::Ended`] once the subscriptions were [ended](Health::end_subscriptions).
     pub async fn recv(&mut self) -> Event {
         loop {
-            match self.receiver.recv().await {
+            let received = tokio::select! {
+                biased;
+                _ = self.ended.wait_for(|ended| *ended) => return Event::Ended,
+                received = self.receiver.recv() => received,
+            };
+            match received {
                 Ok(event) => return event,
                 Err(broadcast::error::RecvError::Lagged(missed)) => {
                     return Event::Lagged { missed };
@@ -106,6 +122,8 @@ pub(crate) struct Monitor {
 /// The sending side, held by the `Health`.
 pub(crate) struct Hub {
     sender: broadcast::Sender<Event>,
+    /// `true` once [`Health::end_subscriptions`] was called.
+    ended: watch::Sender<bool>,
     monitor: Mutex<Weak<Monitor>>,
     interval: Duration,
 }
@@ -114,6 +132,7 @@ impl Hub {
     pub(crate) fn new(interval: Duration) -> Self {
         Hub {
             sender: broadcast::Sender::new(EVENT_BUFFER),
+            ended: watch::Sender::new(false),
             monitor: Mutex::new(Weak::new()),
             interval,
         }
@@ -166,8 +185,32 @@ impl Health {
         });
         Subscription {
             receiver,
+            ended: hub.ended.subscribe(),
             _monitor: running,
         }
+    }
+
+    /// Ends every subscription, present and future: their [`recv`](Subscription::recv) returns
+    /// [`Event::Ended`] from now on, so the streams built on them (gRPC `Watch`, server-sent
+    /// events) end and a graceful stop of the server does not wait for them. A
+    /// `Shutdown` (feature `signal`) calls it when its grace period is over, just before it lets
+    /// the server stop. It cannot be undone.
+    ///
+    /// ```
+    /// use healthz_core::events::Event;
+    /// use healthz_core::Health;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), healthz_core::BuildError> {
+    /// let health = Health::builder().without_registered().build()?;
+    /// let mut events = health.subscribe();
+    /// health.end_subscriptions();
+    /// assert_eq!(events.recv().await, Event::Ended);
+    /// assert_eq!(health.subscribe().recv().await, Event::Ended);
+    /// # Ok(()) }
+    /// ```
+    pub fn end_subscriptions(&self) {
+        self.inner().ctx.events.ended.send_replace(true);
     }
 
     /// Spawns the monitor, if a Tokio runtime is running.

@@ -53,7 +53,12 @@ mod check;
     feature = "redis-1",
     feature = "reqwest-0_13",
     feature = "tcp",
-    feature = "disk"
+    feature = "disk",
+    feature = "lapin-4",
+    feature = "nats-0_51",
+    feature = "mqtt-0_25",
+    feature = "process",
+    feature = "grpc"
 ))]
 pub mod checks;
 mod details;

@@ -137,6 +137,36 @@ impl Health {
         rendered
     }
 
+    /// What [`render`](Self::render) would return without evaluating anything: the cached body,
+    /// if every result it shows is still fresh and no gate (starting, draining) is in the way;
+    /// `None` when `render` would evaluate. Synchronous, so a caller that only needs the status
+    /// (gRPC's `Check`) can answer a hit without holding `render`'s future.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use healthz_core::{Detail, Format, Health, ProbeOptions, Scope, Kind, Status};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let health = Health::builder()
+    ///     .without_registered()
+    ///     .readiness("db", ProbeOptions::new().cache(Duration::from_secs(5)), || async {})
+    ///     .build()
+    ///     .unwrap();
+    /// let scope = Scope::Kind(Kind::Readiness);
+    /// assert!(health.cached_render(scope, Detail::Minimal, Format::Text).is_none());
+    /// health.render(scope, Detail::Minimal, Format::Text).await;
+    /// let hit = health.cached_render(scope, Detail::Minimal, Format::Text).unwrap();
+    /// assert_eq!(hit.status(), Status::Pass);
+    /// # }
+    /// ```
+    pub fn cached_render(&self, scope: Scope, detail: Detail, format: Format) -> Option<Rendered> {
+        self.hit(
+            scope,
+            &self.inner().renders.entries[index(scope, detail, format)],
+        )
+    }
+
     /// The cached body, if every result it shows is still the fresh, current one.
     fn hit(&self, scope: Scope, entry: &ArcSwapOption<Entry>) -> Option<Rendered> {
         let cached = entry.load();

@@ -19,6 +19,8 @@ use crate::{BoxFuture, Health};
 /// grace period (default [`DEFAULT_GRACE`](Self::DEFAULT_GRACE), 10 s: the kubelet's default
 /// probe period) the future resolves, and the server stops gracefully: it stops accepting and
 /// finishes the requests in flight. A second signal during the grace period ends it early.
+/// Just before it resolves, it [ends every subscription](Health::end_subscriptions), so that
+/// open streams (gRPC `Watch`, server-sent events) end and do not hold the server up.
 ///
 /// With actix-web, passing a future to `shutdown_signal` turns off actix's own signal handling,
 /// which would stop the server at once, before any load balancer noticed. In Kubernetes, keep
@@ -142,6 +144,7 @@ async fn run(health: Health, grace: Duration, trigger: Option<BoxFuture<'static,
         }
     }
     tracing::info!("healthz: grace period over; stopping the server gracefully");
+    health.end_subscriptions();
 }
 
 fn drain(health: &Health, why: &str, grace: Duration) {

@@ -5,8 +5,9 @@ use proc_macro2::{Ident, Span};
 use syn::parse_quote;
 
 /// The path of the healthz crate the user depends on, in this order: an explicit
-/// `crate = path`; `healthz-core` (possibly renamed); `healthz-actix` (possibly renamed);
-/// otherwise `::healthz_core`. Both crates expose `__private`, so either will do.
+/// `crate = path`; `healthz-core` (possibly renamed); an adapter, `healthz-actix`, `healthz-axum`
+/// or `healthz-tonic` (possibly renamed); otherwise `::healthz_core`. Every one of them exposes
+/// `__private` (the adapters re-export core's), so any will do.
 ///
 /// This reads the user's `Cargo.toml` (through `CARGO_MANIFEST_DIR`), so unit tests pass a path
 /// to `expand` instead of calling it.
@@ -28,6 +29,8 @@ fn resolve_with(
     };
     let name = found("healthz-core", "healthz_core")
         .or_else(|| found("healthz-actix", "healthz_actix"))
+        .or_else(|| found("healthz-axum", "healthz_axum"))
+        .or_else(|| found("healthz-tonic", "healthz_tonic"))
         .unwrap_or_else(|| "healthz_core".to_owned());
     let ident = Ident::new(&name, Span::call_site());
     parse_quote!(::#ident)
@@ -59,6 +62,14 @@ mod tests {
             // `hz = { package = "healthz-actix" }`
             (vec![("healthz-actix", name("hz"))], ":: hz"),
             (vec![("healthz-core", name("core2"))], ":: core2"),
+            (
+                vec![("healthz-axum", name("healthz_axum"))],
+                ":: healthz_axum",
+            ),
+            (
+                vec![("healthz-tonic", name("grpc_health"))],
+                ":: grpc_health",
+            ),
             (
                 vec![
                     ("healthz-actix", name("healthz_actix")),

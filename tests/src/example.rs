@@ -51,6 +51,11 @@ impl Example {
         Example { child, base }
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// `base` + `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
@@ -154,6 +159,21 @@ pub async fn assert_drains_on_sigterm(path: &str, name: &str) {
     );
 }
 
+/// The resident memory of the process `pid` (`VmRSS` in `/proc/PID/status`), in KiB.
+///
+/// # Panics
+///
+/// If it cannot be read (the process is gone, or this is not Linux).
+pub fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_else(|e| panic!("read /proc/{pid}/status: {e}"));
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no VmRSS in /proc/{pid}/status"))
+}
+
 /// An HTTP client with a 10 s timeout.
 ///
 /// # Panics
@@ -217,7 +237,7 @@ pub const PROBES_ANSWERS: &[(&str, &str, u16, &str)] = &[
         "GET",
         "/readyz?verbose",
         503,
-        "[-]traffic failed: maintenance mode is on (POST /maintenance/off to end it)\nreadyz check failed\n",
+        "[-]traffic failed: maintenance mode is on\nreadyz check failed\n",
     ),
     (
         "GET",
@@ -229,7 +249,7 @@ pub const PROBES_ANSWERS: &[(&str, &str, u16, &str)] = &[
         "GET",
         "/healthz?verbose&exclude=catalog",
         503,
-        "[-]traffic failed: maintenance mode is on (POST /maintenance/off to end it)\n[+]event_loop ok\n[+]migrations ok\nhealthz check failed\n",
+        "[-]traffic failed: maintenance mode is on\n[+]event_loop ok\n[+]migrations ok\nhealthz check failed\n",
     ),
     ("POST", "/maintenance/off", 200, "maintenance off\n"),
     ("GET", "/readyz", 200, ""),

@@ -1,10 +1,12 @@
 //! Shared helpers for the cross-crate tests: a real HTTP server on an ephemeral port, the real
-//! servers some tests need ([`Service`]), and a TCP proxy that cuts the path to one ([`Proxy`]).
+//! servers some tests need ([`Service`]), a TCP proxy that cuts the path to one ([`Proxy`]), and
+//! tonic-health's client in one-line calls ([`grpc`]).
 //!
 //! The README's Rust examples are compiled and run as this crate's doctests (see [`readme`]).
 
 mod adapter;
 pub mod example;
+pub mod grpc;
 mod mqtt;
 mod proxy;
 mod service;
@@ -14,7 +16,7 @@ pub use adapter::{Adapter, Served};
 pub use mqtt::Mqtt;
 pub use proxy::{Mode, Proxy};
 pub use service::{Needs, REQUIRE_SERVICES, Service};
-pub use tool::tool;
+pub use tool::{GRPC_PYTHON, grpc_python, tool};
 
 use std::net::SocketAddr;
 

@@ -9,13 +9,17 @@
 //! | `/hang/readyz` | `Endpoints` over a second `Health` whose one readiness probe never finishes (`timeout = 200ms`, no cache) |
 //! | `/stats` | probe run counts, the Tokio tasks alive in every runtime of the process, and how long `/hang/...` requests spent in the server (p50, p99, max; `?reset` clears them), as JSON |
 //!
-//! `healthz-bench-server [--bind ADDR] [--workers N] [--framework actix|axum] [--ready-probes N]`
-//! (default 10 readiness probes); it prints
-//! `listening on http://ADDR` once it is ready.
+//! `healthz-bench-server [--bind ADDR] [--workers N] [--framework actix|axum|grpc] [--static-bind ADDR] [--ready-probes N]`
+//! (default 10 readiness probes); it prints `listening on http://ADDR` once it is ready.
 //!
 //! With `--framework axum` the same `Health` is served by `healthz_axum::Endpoints` on a Tokio
 //! runtime of N worker threads, beside an axum `/bare` with the same body and `/stats`: so each
 //! adapter is compared with a bare handler of its own framework, in one server.
+//!
+//! With `--framework grpc` the same `Health` is served as `grpc.health.v1.Health` by
+//! `healthz_tonic::HealthService` on `--bind`, and tonic-health's own static `HealthReporter`
+//! (`""` set to `SERVING`) on `--static-bind`, both by tonic on one Tokio runtime of N worker
+//! threads: `grpc-load` (the other binary of this package) drives `Check` on each.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -124,18 +128,27 @@ impl Runtimes {
     }
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Framework {
+    Actix,
+    Axum,
+    Grpc,
+}
+
 struct Args {
     bind: String,
+    static_bind: String,
     workers: usize,
-    axum: bool,
+    framework: Framework,
     ready_probes: usize,
 }
 
 fn args() -> Result<Args, String> {
     let mut args = Args {
         bind: "127.0.0.1:0".into(),
+        static_bind: "127.0.0.1:0".into(),
         workers: 1,
-        axum: false,
+        framework: Framework::Actix,
         ready_probes: READY_PROBES,
     };
     let mut it = std::env::args().skip(1);
@@ -151,16 +164,18 @@ fn args() -> Result<Args, String> {
                     .parse()
                     .map_err(|e| format!("--ready-probes: {e}"))?;
             }
+            "--static-bind" => args.static_bind = value()?,
             "--framework" => {
-                args.axum = match value()?.as_str() {
-                    "actix" => false,
-                    "axum" => true,
-                    other => return Err(format!("--framework: actix or axum, not {other}")),
+                args.framework = match value()?.as_str() {
+                    "actix" => Framework::Actix,
+                    "axum" => Framework::Axum,
+                    "grpc" => Framework::Grpc,
+                    other => return Err(format!("--framework: actix, axum or grpc, not {other}")),
                 };
             }
             other => {
                 return Err(format!(
-                    "unknown argument {other}; usage: healthz-bench-server [--bind ADDR] [--workers N] [--framework actix|axum] [--ready-probes N]"
+                    "unknown argument {other}; usage: healthz-bench-server [--bind ADDR] [--workers N] [--framework actix|axum|grpc] [--static-bind ADDR] [--ready-probes N]"
                 ));
             }
         }
@@ -283,14 +298,17 @@ async fn stats(
 
 fn main() -> std::io::Result<()> {
     let args = args().map_err(std::io::Error::other)?;
-    if args.axum {
-        return tokio::runtime::Builder::new_multi_thread()
+    let runtime = || {
+        tokio::runtime::Builder::new_multi_thread()
             .worker_threads(args.workers)
             .enable_all()
-            .build()?
-            .block_on(serve_axum(args));
+            .build()
+    };
+    match args.framework {
+        Framework::Axum => runtime()?.block_on(serve_axum(args)),
+        Framework::Grpc => runtime()?.block_on(serve_grpc(args)),
+        Framework::Actix => actix_web::rt::System::new().block_on(serve(args)),
     }
-    actix_web::rt::System::new().block_on(serve(args))
 }
 
 /// The service's `Health` and the bytes `/readyz` serves at start, which `/bare` serves too.
@@ -344,6 +362,33 @@ async fn serve_axum(args: Args) -> std::io::Result<()> {
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .await
+}
+
+/// The same service over gRPC: healthz-tonic on `--bind`, tonic-health's static reporter on
+/// `--static-bind`, one tonic server each, on this runtime.
+async fn serve_grpc(args: Args) -> std::io::Result<()> {
+    use tonic::transport::Server;
+    use tonic::transport::server::TcpIncoming;
+
+    let runs = Arc::new(Runs::new(args.ready_probes));
+    let (health, _) = service(&runs).await?;
+    // `health_reporter()` starts with `""` SERVING: what a load balancer asks, answered from a map.
+    let (_reporter, reporter_service) = tonic_health::server::health_reporter();
+    let listener = tokio::net::TcpListener::bind(&args.bind).await?;
+    let static_listener = tokio::net::TcpListener::bind(&args.static_bind).await?;
+    println!("listening on http://{}", listener.local_addr()?);
+    println!(
+        "listening on http://{} (tonic-health's static reporter)",
+        static_listener.local_addr()?
+    );
+    let healthz = Server::builder()
+        .add_service(healthz_tonic::HealthService::new(health))
+        .serve_with_incoming(TcpIncoming::from(listener));
+    let reporter = Server::builder()
+        .add_service(reporter_service)
+        .serve_with_incoming(TcpIncoming::from(static_listener));
+    tokio::try_join!(healthz, reporter).map_err(std::io::Error::other)?;
+    Ok(())
 }
 
 async fn serve(args: Args) -> std::io::Result<()> {

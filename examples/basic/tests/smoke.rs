@@ -74,7 +74,7 @@ async fn the_example_serves_its_probes() {
     let (status, ready) = get(&client, &format!("{base}/readyz")).await;
     assert_eq!(status, 503, "{ready}");
     assert_eq!(
-        ready["output"], "maintenance mode is on (POST /maintenance/off to end it)",
+        ready["output"], "maintenance mode is on",
         "a loopback caller sees the reason"
     );
     let (status, live) = get(&client, &format!("{base}/livez")).await;

@@ -8,9 +8,9 @@
 //! - startup `migrations`: the schema is in place; readiness waits for it.
 //!
 //! Every example mounts [`DB_GROUP`], the group of the `db`-tagged readiness probes, and a
-//! maintenance switch ([`maintenance`]). The probes register themselves with `#[liveness]`, `#[readiness]` and `#[startup]`; an
-//! example only needs to link this crate (it does, by calling [`Probes::open`]) and supply the
-//! state with [`Probes::state`].
+//! maintenance switch ([`maintenance`]). The probes register themselves with `#[liveness]`,
+//! `#[readiness]` and `#[startup]`; an example only needs to link this crate (it does, by calling
+//! [`Probes::open`]) and supply the state with [`Probes::state`].
 
 use std::time::Duration;
 
@@ -40,7 +40,7 @@ pub fn maintenance(health: &Health, on: bool) {
 }
 
 /// The reason readiness gives while maintenance mode is on.
-pub const MAINTENANCE: &str = "maintenance mode is on (POST /maintenance/off to end it)";
+pub const MAINTENANCE: &str = "maintenance mode is on";
 
 /// An empty catalog is worth a look, not worth taking the instance out of the load balancer:
 /// `critical = false` makes a failure (or this warning) count as `warn`, still HTTP 200.

@@ -133,16 +133,22 @@ impl Slot {
         self.flight.run(|| {
             let (slot, ctx) = (Arc::clone(self), Arc::clone(ctx));
             async move {
-                let snapshot = slot.execute(&ctx).await;
+                let (snapshot, change) = slot.execute(&ctx).await;
                 slot.latest.store(Some(Arc::clone(&snapshot)));
+                // Told after the store: a subscriber that reads the slot on hearing of the change
+                // (gRPC `Watch` re-evaluating its kind) must find the new result.
+                if let Some(Transition { from }) = change {
+                    slot.report_change(&ctx, from, &snapshot);
+                }
                 snapshot
             }
         })
     }
 
     /// Runs the probe once, under its timeout and panic guard, applies the thresholds and tells the
-    /// observers. Does not store the result.
-    async fn execute(&self, ctx: &RunCtx) -> Arc<Snapshot> {
+    /// observers of the run. Does not store the result, nor report its status change (returned,
+    /// for after the store).
+    async fn execute(&self, ctx: &RunCtx) -> (Arc<Snapshot>, Option<Transition>) {
         let span = tracing::info_span!("healthz.probe", kind = %self.kind(), probe = %self.name());
         let started = Instant::now();
         let timeout = self.probe.options.timeout_duration();
@@ -177,10 +183,7 @@ impl Slot {
             duration,
             status,
         });
-        if let Some(Transition { from }) = change {
-            self.report_change(ctx, from, &snapshot);
-        }
-        snapshot
+        (snapshot, change)
     }
 
     fn report_change(&self, ctx: &RunCtx, from: Option<Status>, snapshot: &Snapshot) {

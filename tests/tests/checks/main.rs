@@ -1,5 +1,6 @@
 //! The ready-made checks against real servers (`PostgreSQL`, `MariaDB`, Redis, `SQLite`, RabbitMQ,
-//! NATS with JetStream, Mosquitto, an HTTP server, TCP listeners, the local disk, this process),
+//! NATS with JetStream, Mosquitto, an HTTP server, a gRPC server, TCP listeners, the local disk,
+//! this process),
 //! with outages made by a TCP proxy in front of them.
 //!
 //! Every outage test walks the same path (see [`outage_and_recovery`]): the check passes, the
@@ -11,6 +12,7 @@
 
 mod amqp;
 mod disk;
+mod grpc;
 mod http;
 mod mqtt;
 mod nats;

@@ -1,0 +1,158 @@
+//! healthz-tonic's `HealthService` on real TCP in this process, asked with tonic-health's own
+//! generated client: what the example's tests (`examples/grpc/tests`) cannot reach from outside,
+//! a polled probe flipping under `Watch`, and a `Shutdown` whose grace ends the open streams.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use healthz_tests::grpc::{NOT_SERVING, SERVING, check, next, watch};
+use healthz_tonic::events::Event;
+use healthz_tonic::{Health, HealthService, Kind, ProbeOptions, Shutdown, Status};
+use tonic::transport::server::TcpIncoming;
+use tonic::transport::{Channel, Server};
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+
+async fn serve(
+    service: HealthService,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> (
+    SocketAddr,
+    tokio::task::JoinHandle<Result<(), tonic::transport::Error>>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(
+        Server::builder()
+            .add_service(service)
+            .serve_with_incoming_shutdown(TcpIncoming::from(listener), shutdown),
+    );
+    (addr, server)
+}
+
+async fn client(addr: SocketAddr) -> HealthClient<Channel> {
+    healthz_tests::grpc::client(&format!("http://{addr}")).await
+}
+
+/// A polled probe (`interval = 20ms`) flips; nothing asks for readiness meanwhile (the monitor
+/// interval is 10 s), yet every `Watch` of it sees the change within 100 ms of the probe's new
+/// result (the moment its event is published).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_sees_a_polled_probe_flip_within_100ms() {
+    let up = Arc::new(AtomicBool::new(true));
+    let flag = Arc::clone(&up);
+    let health = Health::builder()
+        .without_registered()
+        .readiness(
+            "upstream",
+            ProbeOptions::new().interval(Duration::from_millis(20)),
+            move || {
+                let up = flag.load(Ordering::Relaxed);
+                async move { up }
+            },
+        )
+        .readiness("database", ProbeOptions::new(), || async {})
+        .monitor_interval(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let (addr, server) = serve(HealthService::new(health.clone()), std::future::pending()).await;
+    let mut client = client(addr).await;
+    let mut streams = Vec::new();
+    for service in ["", "readyz", "readyz/upstream", "healthz"] {
+        let mut stream = watch(&mut client, service).await;
+        // The poller's first result may come after the first evaluation: wait for SERVING.
+        let mut first = next(&mut stream, Duration::from_secs(5)).await;
+        if first == Some(ServingStatus::NotServing) {
+            first = next(&mut stream, Duration::from_secs(5)).await;
+        }
+        assert_eq!(first, Some(ServingStatus::Serving), "{service:?}");
+        streams.push((service, stream));
+    }
+    let mut events = health.subscribe();
+
+    for (value, expected) in [
+        (false, ServingStatus::NotServing),
+        (true, ServingStatus::Serving),
+    ] {
+        up.store(value, Ordering::Relaxed);
+        // The probe's result changes when the poller's run ends: its event says when.
+        let changed = loop {
+            if let Event::Probe(change) = events.recv().await
+                && &*change.name == "upstream"
+            {
+                assert_eq!(change.to.is_healthy(), value);
+                break Instant::now();
+            }
+        };
+        for (service, stream) in &mut streams {
+            assert_eq!(
+                next(stream, Duration::from_millis(100)).await,
+                Some(expected),
+                "{service:?}"
+            );
+            let seen = changed.elapsed();
+            assert!(
+                seen < Duration::from_millis(100),
+                "Watch({service:?}) saw it {seen:?} after the probe's result changed"
+            );
+        }
+    }
+    server.abort();
+}
+
+/// `Shutdown` through tonic's `serve_with_shutdown`: `""` turns `NOT_SERVING` at once and its
+/// `Watch` says so, liveness stays `SERVING`; when the grace period is over, the open `Watch`
+/// streams end, so tonic's graceful stop does not wait on them, and the server stops.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_drains_then_ends_the_watches_and_the_server_stops() {
+    let health = Health::builder()
+        .without_registered()
+        .liveness("event_loop", ProbeOptions::new(), || async {})
+        .readiness("database", ProbeOptions::new(), || async {})
+        .build()
+        .unwrap();
+    let grace = Duration::from_millis(500);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = Shutdown::new(health.clone())
+        .grace(grace)
+        .trigger(async move {
+            let _ = stopped.await;
+        });
+    let (addr, server) = serve(HealthService::new(health.clone()), shutdown).await;
+    let mut client = client(addr).await;
+    let mut whole = watch(&mut client, "").await;
+    let mut live = watch(&mut client, "livez").await;
+    let mut unknown = watch(&mut client, "nope").await;
+    let first = Duration::from_secs(5);
+    assert_eq!(next(&mut whole, first).await, Some(ServingStatus::Serving));
+    assert_eq!(next(&mut live, first).await, Some(ServingStatus::Serving));
+    assert_eq!(
+        next(&mut unknown, first).await,
+        Some(ServingStatus::ServiceUnknown)
+    );
+
+    stop.send(()).unwrap();
+    let triggered = Instant::now();
+    assert_eq!(
+        next(&mut whole, Duration::from_millis(100)).await,
+        Some(ServingStatus::NotServing)
+    );
+    assert_eq!(check(&mut client, "").await, NOT_SERVING);
+    assert_eq!(check(&mut client, "readyz").await, NOT_SERVING);
+    assert_eq!(check(&mut client, "livez").await, SERVING);
+    assert_eq!(health.check(Kind::Readiness).await.status(), Status::Fail);
+
+    let limit = grace + Duration::from_secs(5);
+    for stream in [&mut whole, &mut live, &mut unknown] {
+        assert_eq!(next(stream, limit).await, None, "the stream ends");
+    }
+    assert!(triggered.elapsed() >= grace, "{:?}", triggered.elapsed());
+    drop(client);
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("the server stops")
+        .unwrap()
+        .unwrap();
+}
