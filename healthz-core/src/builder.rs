@@ -13,6 +13,7 @@ use healthz_rules::{NameError, RuleError, TagError, check_name, check_tag};
 
 use crate::engine::{RunCtx, Slot};
 use crate::events::{DEFAULT_MONITOR_INTERVAL, Hub};
+use crate::history::HistoryLimits;
 use crate::observe::OnChange;
 use crate::probe::{self, Location, ProbeInfo, ProbeMeta, ProbeSpec, Runner};
 use crate::report::Meta;
@@ -55,6 +56,7 @@ pub struct HealthBuilder {
     observers: Vec<Arc<dyn Observer>>,
     meta: Meta,
     monitor_interval: Duration,
+    history: HistoryLimits,
     /// Tags attached on the builder, by kind and probe name.
     tags: Vec<Attached>,
 }
@@ -85,6 +87,7 @@ impl HealthBuilder {
             observers: Vec::new(),
             meta: Meta::default(),
             monitor_interval: DEFAULT_MONITOR_INTERVAL,
+            history: HistoryLimits::new(),
             tags: Vec::new(),
         }
     }
@@ -284,6 +287,25 @@ impl HealthBuilder {
         self
     }
 
+    /// How many recent runs each probe keeps for [`Health::history`] and the dashboard (default
+    /// 120 runs and 64 KiB per probe).
+    ///
+    /// ```
+    /// use healthz_core::history::HistoryLimits;
+    /// use healthz_core::Health;
+    ///
+    /// # fn main() -> Result<(), healthz_core::BuildError> {
+    /// let health = Health::builder()
+    ///     .without_registered()
+    ///     .history(HistoryLimits::new().runs(30))
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn history(mut self, limits: HistoryLimits) -> Self {
+        self.history = limits;
+        self
+    }
+
     /// The service version, reported as `version` to authorized callers.
     pub fn version(mut self, version: impl Into<Cow<'static, str>>) -> Self {
         self.meta.version = Some(version.into());
@@ -319,6 +341,7 @@ impl HealthBuilder {
             observers,
             meta,
             monitor_interval,
+            history,
             tags: mut attached,
         } = self;
         let mut problems: Vec<Problem> = duplicate_state
@@ -395,6 +418,7 @@ impl HealthBuilder {
             state: Arc::new(state),
             observers,
             events: Hub::new(monitor_interval),
+            history,
         };
         Ok(Health::from_parts(slots, ctx, meta))
     }

@@ -2,7 +2,7 @@
 //! stream, or your own code.
 //!
 //! Every subscriber sees every change: a probe's reported status changing (or its first result),
-//! and a kind's aggregate status or gate changing. While at least one subscription is alive, one
+//! and a kind's aggregate status or gate changing; and every probe run, changed or not. While at least one subscription is alive, one
 //! task per `Health` re-evaluates every kind every
 //! [`monitor_interval`](crate::HealthBuilder::monitor_interval) (default 1 s), so that changes
 //! surface without requests; cached and polled probes are read as any request reads them. The
@@ -19,6 +19,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::{broadcast, watch};
 
+use crate::history::Run;
 use crate::{Gate, Health, Kind, Status};
 
 /// How many events a subscriber may fall behind before it gets [`Event::Lagged`].
@@ -35,6 +36,9 @@ pub enum Event {
     Probe(ProbeEvent),
     /// A kind's aggregate status or gate changed.
     Aggregate(AggregateEvent),
+    /// A probe ran (a result served from the cache is not a run), whether or not its status
+    /// changed: what [`Health::history`] records.
+    Run(ProbeRun),
     /// The subscriber fell behind and missed this many events: start again from a fresh report.
     Lagged {
         /// How many.
@@ -62,6 +66,18 @@ pub struct ProbeEvent {
     pub output: Option<Arc<str>>,
     /// When the run that changed it finished.
     pub time: SystemTime,
+}
+
+/// A probe's run; see [`Event::Run`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ProbeRun {
+    /// The probe's kind.
+    pub kind: Kind,
+    /// The probe's name.
+    pub name: Arc<str>,
+    /// The run: time, status, duration and output (credentials redacted).
+    pub run: Run,
 }
 
 /// A kind's aggregate change.

@@ -98,6 +98,11 @@ impl Health {
         health
     }
 
+    #[cfg(feature = "web")]
+    pub(crate) fn meta(&self) -> &Meta {
+        &self.inner.meta
+    }
+
     pub(crate) fn inner(&self) -> &Inner {
         &self.inner
     }
@@ -310,7 +315,7 @@ impl Health {
             .map(|slot| slot.probe.info())
     }
 
-    fn slot(&self, kind: Kind, name: &str) -> Option<&Arc<Slot>> {
+    pub(crate) fn slot(&self, kind: Kind, name: &str) -> Option<&Arc<Slot>> {
         let slots = &self.inner.slots[kind.index()];
         slots
             .binary_search_by(|s| s.name().cmp(name))

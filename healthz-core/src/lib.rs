@@ -67,6 +67,7 @@ mod escape;
 pub mod events;
 mod expansion;
 mod health;
+pub mod history;
 #[cfg(feature = "prometheus")]
 #[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
 pub mod metrics;

@@ -27,6 +27,7 @@ use tokio::time::Instant;
 
 use crate::details::Sealed;
 use crate::events::{Event, Hub, ProbeEvent};
+use crate::history::HistoryLimits;
 use crate::observe::{Outcome, RunEvent, StatusChange};
 use crate::{Gate, Kind, Observer, StateMap, Status};
 
@@ -83,6 +84,7 @@ pub(crate) struct RunCtx {
     pub(crate) state: Arc<StateMap>,
     pub(crate) observers: Vec<Arc<dyn Observer>>,
     pub(crate) events: Hub,
+    pub(crate) history: HistoryLimits,
 }
 
 impl RunCtx {

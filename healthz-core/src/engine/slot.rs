@@ -17,6 +17,8 @@ use super::freshness::{Age, Freshness};
 use super::thresholds::{History, Transition};
 use super::{RunCtx, Snapshot, execute, next_id};
 use crate::escape::one_line;
+use crate::events::{Event, ProbeRun};
+use crate::history::{Run, RunLog};
 use crate::observe::{RunEvent, StatusChange};
 use crate::probe::{ProbeMeta, Runner};
 use crate::{Kind, Status, redact};
@@ -37,6 +39,8 @@ pub(crate) struct Slot {
     latest: ArcSwapOption<Snapshot>,
     flight: Arc<Flight>,
     history: Mutex<History>,
+    /// The latest runs, for [`Health::history`](crate::Health::history).
+    runs: Mutex<RunLog>,
     /// For blocking probes: a call is still running on the blocking pool.
     busy: Arc<AtomicBool>,
     /// For startup probes: the first passing result, served from then on (the probe never runs
@@ -60,6 +64,7 @@ impl Slot {
             latest: ArcSwapOption::empty(),
             flight: Arc::default(),
             history: Mutex::default(),
+            runs: Mutex::default(),
             busy: Arc::default(),
             latched: OnceLock::new(),
         }
@@ -127,6 +132,12 @@ impl Slot {
         )
     }
 
+    /// The recorded runs, oldest first.
+    pub(crate) fn history(&self) -> Vec<Run> {
+        let runs = self.runs.lock().unwrap_or_else(PoisonError::into_inner);
+        runs.runs().collect()
+    }
+
     /// Joins the run in flight, or starts one that stores its result. The returned future
     /// resolves to the run's result; dropping it does not cancel the run.
     pub(crate) fn run(self: &Arc<Self>, ctx: &Arc<RunCtx>) -> Running {
@@ -135,6 +146,17 @@ impl Slot {
             async move {
                 let (snapshot, change) = slot.execute(&ctx).await;
                 slot.latest.store(Some(Arc::clone(&snapshot)));
+                slot.runs
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(Arc::clone(&snapshot), ctx.history);
+                ctx.events.send(|| {
+                    Event::Run(ProbeRun {
+                        kind: slot.kind(),
+                        name: slot.name().into(),
+                        run: Run::new(Arc::clone(&snapshot)),
+                    })
+                });
                 // Told after the store: a subscriber that reads the slot on hearing of the change
                 // (gRPC `Watch` re-evaluating its kind) must find the new result.
                 if let Some(Transition { from }) = change {
