@@ -116,7 +116,7 @@ async fn serve(req: HttpRequest) -> HttpResponse {
         request = request.peer(peer.ip());
     }
     let name = req.match_info().get("name");
-    let answer = mounted
+    let mut answer = mounted
         .endpoints
         .answer(mounted.target, name, &request)
         .await;
@@ -125,5 +125,8 @@ async fn serve(req: HttpRequest) -> HttpResponse {
     for (name, value) in answer.headers() {
         response.insert_header((header_name(name), HeaderValue::from_static(value)));
     }
-    response.body(answer.into_body())
+    match answer.take_stream() {
+        Some(stream) => response.streaming(stream),
+        None => response.body(answer.into_body()),
+    }
 }

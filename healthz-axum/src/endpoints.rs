@@ -88,11 +88,15 @@ async fn serve(mounted: Mounted, req: Request) -> Response<Body> {
     if let Some(peer) = peer {
         request = request.peer(peer);
     }
-    let answer = mounted
+    let mut answer = mounted
         .endpoints
         .answer(mounted.target, name.as_deref(), &request)
         .await;
-    let mut response = Response::new(Body::from(answer.body().clone()));
+    let body = match answer.take_stream() {
+        Some(stream) => Body::from_stream(stream),
+        None => Body::from(answer.body().clone()),
+    };
+    let mut response = Response::new(body);
     *response.status_mut() = answer.status_code();
     let headers = response.headers_mut();
     for (name, value) in answer.headers() {

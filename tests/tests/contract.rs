@@ -65,6 +65,12 @@ adapters!(
     the_loopback_keyword_trusts_a_local_proxy,
     credentials_of_every_known_shape_are_redacted,
     a_probe_output_cannot_forge_a_report_line,
+    the_dashboard_is_off_by_default,
+    the_dashboard_page_is_served_with_a_strict_policy,
+    the_dashboard_follows_the_access_policy,
+    the_event_stream_starts_with_a_snapshot_and_follows_changes,
+    event_streams_show_no_outputs_to_callers_without_details,
+    event_streams_end_when_the_server_stops,
 );
 
 fn run<F: Future<Output = ()>>(adapter: Adapter, case: impl FnOnce(Adapter) -> F) {
@@ -1129,4 +1135,290 @@ async fn a_probe_output_cannot_forge_a_report_line(adapter: Adapter) {
         json["checks"]["forger"][0]["output"], "boom\n[+]forged ok\nreadyz check passed",
         "JSON escapes, and keeps the output as it is"
     );
+}
+
+/// A server-sent event stream read over TCP, one event at a time.
+struct Events {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl Events {
+    async fn open(server: &Served, path: &str, headers: &[(&str, &str)]) -> Events {
+        let client = reqwest::Client::new();
+        let mut request = client.get(server.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        assert_eq!(response.headers()["cache-control"], "no-store");
+        assert_eq!(response.headers()["x-accel-buffering"], "no");
+        Events {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event as `(name, data)`, comments skipped; `None` when the stream ended. Fails
+    /// after 5 s without one.
+    async fn next(&mut self) -> Option<(String, serde_json::Value)> {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut name = String::from("message");
+                let mut data = None;
+                for line in block.lines() {
+                    if let Some(value) = line.strip_prefix("event: ") {
+                        value.clone_into(&mut name);
+                    } else if let Some(value) = line.strip_prefix("data: ") {
+                        data = Some(
+                            serde_json::from_str(value).unwrap_or_else(|e| panic!("{e}: {value}")),
+                        );
+                    }
+                }
+                match data {
+                    Some(data) => return Some((name, data)),
+                    None => continue,
+                }
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(5), self.response.chunk())
+                .await
+                .expect("an event within 5 s")
+                .expect("the stream reads");
+            match chunk {
+                Some(bytes) => self.buffer.push_str(std::str::from_utf8(&bytes).unwrap()),
+                None => return None,
+            }
+        }
+    }
+
+    /// Ends `health`'s subscriptions, as `Shutdown` does, and reads the stream to its end. A test
+    /// ends its streams so: the client's connection runs on the test's own runtime, which cannot
+    /// close it while the server's graceful stop (axum's) waits for it.
+    async fn finish(mut self, health: &Health) {
+        health.end_subscriptions();
+        while let Some((name, _)) = self.next().await {
+            assert_ne!(name, "snapshot");
+        }
+    }
+
+    /// Skips events until `wanted` matches one, and returns it.
+    async fn until(
+        &mut self,
+        what: &str,
+        wanted: impl Fn(&str, &serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        loop {
+            let (name, data) = self
+                .next()
+                .await
+                .unwrap_or_else(|| panic!("{what}: the stream ended"));
+            if wanted(&name, &data) {
+                return data;
+            }
+        }
+    }
+}
+
+async fn the_dashboard_is_off_by_default(adapter: Adapter) {
+    let server = adapter.serve(Endpoints::new(healthy()));
+    for path in ["/healthz/ui", "/healthz/events"] {
+        assert_eq!(get(&server, path).await.status, 404, "{path}");
+    }
+    assert_eq!(get(&server, "/healthz").await.status, 200);
+}
+
+async fn the_dashboard_page_is_served_with_a_strict_policy(adapter: Adapter) {
+    let server = adapter.serve(Endpoints::new(healthy()).prefix("/ops").dashboard(true));
+    let page = get(&server, "/ops/healthz/ui").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.header("content-type"), "text/html; charset=utf-8");
+    assert_eq!(page.header("x-frame-options"), "DENY");
+    assert_eq!(page.header("cache-control"), "no-store");
+    assert_eq!(page.header("x-content-type-options"), "nosniff");
+    let csp = page.header("content-security-policy");
+    assert!(
+        csp.starts_with("default-src 'none'; script-src 'sha256-"),
+        "{csp}"
+    );
+    assert!(
+        csp.contains("connect-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert!(page.body.starts_with("<!DOCTYPE html>"), "{}", page.body);
+    assert!(page.body.len() < 30 * 1024);
+    // The endpoints stay where they were.
+    assert_eq!(get(&server, "/ops/healthz").await.status, 200);
+    let post = send(&server, reqwest::Method::POST, "/ops/healthz/ui", &[]).await;
+    assert_eq!((post.status, post.header("allow")), (405, "GET, HEAD"));
+}
+
+async fn the_dashboard_follows_the_access_policy(adapter: Adapter) {
+    let policy = AccessPolicy::new()
+        .require_token("s3cr3t-t0ken-0123456789")
+        .unwrap();
+    let health = troubled();
+    let server = adapter.serve(
+        Endpoints::new(health.clone())
+            .access(policy)
+            .dashboard(true),
+    );
+    for path in ["/healthz/ui", "/healthz/events"] {
+        let refused = get(&server, path).await;
+        assert_eq!(refused.status, 401, "{path}: {}", refused.body);
+        assert!(!refused.body.contains("<html"), "{path}");
+    }
+    let page = get_with(
+        &server,
+        "/healthz/ui",
+        &[("authorization", "Bearer s3cr3t-t0ken-0123456789")],
+    )
+    .await;
+    assert_eq!(page.status, 200);
+    let mut events = Events::open(
+        &server,
+        "/healthz/events",
+        &[("authorization", "Bearer s3cr3t-t0ken-0123456789")],
+    )
+    .await;
+    let (name, snapshot) = events.next().await.expect("a snapshot");
+    assert_eq!(name, "snapshot");
+    assert_eq!(snapshot["details"], true, "the token unlocks details");
+    events.finish(&health).await;
+}
+
+async fn the_event_stream_starts_with_a_snapshot_and_follows_changes(adapter: Adapter) {
+    let health = troubled();
+    let server = adapter.serve(Endpoints::new(health.clone()).dashboard(true));
+    let mut events = Events::open(&server, "/healthz/events", &[]).await;
+    let (name, snapshot) = events.next().await.expect("a snapshot");
+    assert_eq!(name, "snapshot", "{snapshot}");
+    assert_eq!(snapshot["details"], true);
+    assert_eq!(snapshot["version"], "1.2.3");
+    let kinds: Vec<_> = snapshot["kinds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["kind"].as_str().unwrap(), k["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("liveness", "pass"),
+            ("readiness", "fail"),
+            ("startup", "pass")
+        ]
+    );
+    let probes = snapshot["probes"].as_array().unwrap();
+    let names: Vec<_> = probes.iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["event_loop", "database", "search", "migrations"]);
+    let database = &probes[1];
+    assert_eq!(database["status"], "fail");
+    assert_eq!(
+        database["output"], "connection refused by postgres://app:***@db/app",
+        "outputs are redacted: {database}"
+    );
+    assert!(!snapshot.to_string().contains("s3cret"));
+    // Then each probe's recent runs, in compact form: [time in ms, status, duration in ms,
+    // output when it did not pass].
+    let history = events
+        .until("the history of database", |name, data| {
+            name == "history" && data["name"] == "database"
+        })
+        .await;
+    let runs = history["runs"].as_array().unwrap();
+    assert!(!runs.is_empty(), "{history}");
+    assert!(
+        runs[0][0].as_u64().unwrap() > 1_700_000_000_000,
+        "{history}"
+    );
+    assert_eq!(runs[0][1], "fail");
+    assert_eq!(
+        runs[0][3],
+        "connection refused by postgres://app:***@db/app"
+    );
+
+    // A change: readiness refuses traffic, and the stream says so with the reason.
+    health.refuse_traffic("maintenance");
+    let change = events
+        .until("readiness fails with its gate", |name, data| {
+            name == "aggregate" && data["kind"] == "readiness" && data["gate"].is_string()
+        })
+        .await;
+    assert_eq!(change["status"], "fail");
+    assert_eq!(change["gate"], "refusing_traffic");
+    assert_eq!(change["output"], "maintenance");
+    health.accept_traffic();
+    let change = events
+        .until("readiness back without a gate", |name, data| {
+            name == "aggregate" && data["kind"] == "readiness" && data.get("gate").is_none()
+        })
+        .await;
+    assert_eq!(change["status"], "fail", "database still fails: {change}");
+    // Runs arrive as the monitor re-evaluates (every 1 s): the failing probe runs again.
+    let run = events
+        .until("a run of database", |name, data| {
+            name == "run" && data["name"] == "database"
+        })
+        .await;
+    assert_eq!(run["status"], "fail");
+    assert!(run["durationMs"].is_number(), "{run}");
+    events.finish(&health).await;
+}
+
+async fn event_streams_show_no_outputs_to_callers_without_details(adapter: Adapter) {
+    let health = troubled();
+    let server = adapter.serve(
+        Endpoints::new(health.clone())
+            .access(behind_local_proxy())
+            .dashboard(true),
+    );
+    let mut events = Events::open(&server, "/healthz/events", &[REMOTE]).await;
+    let (_, snapshot) = events.next().await.expect("a snapshot");
+    assert_eq!(snapshot["details"], false);
+    let history = events
+        .until("a history event", |name, _| name == "history")
+        .await;
+    health.refuse_traffic("maintenance: s3cret plans");
+    let change = events
+        .until("readiness refuses traffic", |name, data| {
+            name == "aggregate" && data["kind"] == "readiness" && data["from"] == "fail"
+        })
+        .await;
+    let mut seen = vec![snapshot, history, change];
+    // And a run or two.
+    seen.push(events.until("a run", |name, _| name == "run").await);
+    for event in seen {
+        let text = event.to_string();
+        for hidden in [
+            "output",
+            "gate",
+            "version",
+            "s3cret",
+            "connection refused",
+            "index is",
+        ] {
+            assert!(!text.contains(hidden), "{hidden} leaked: {text}");
+        }
+    }
+    events.finish(&health).await;
+}
+
+async fn event_streams_end_when_the_server_stops(adapter: Adapter) {
+    let health = healthy();
+    let server = adapter.serve(Endpoints::new(health.clone()).dashboard(true));
+    let mut events = Events::open(&server, "/healthz/events", &[]).await;
+    assert_eq!(events.next().await.expect("a snapshot").0, "snapshot");
+    // The stream ends (read to its end here), and a new one ends at once after its snapshot.
+    events.finish(&health).await;
+    let mut late = Events::open(&server, "/healthz/events", &[]).await;
+    assert_eq!(late.next().await.expect("a snapshot").0, "snapshot");
+    while let Some((name, _)) = late.next().await {
+        assert_eq!(
+            name, "history",
+            "only the snapshot's own events, then the end"
+        );
+    }
 }

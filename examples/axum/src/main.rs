@@ -86,6 +86,7 @@ async fn main() -> std::io::Result<()> {
         .route("/metrics", get(metrics))
         .merge(
             Endpoints::new(health.clone())
+                .dashboard(true)
                 .group(DB_GROUP, db_group())
                 .map_err(std::io::Error::other)?,
         )
@@ -102,6 +103,7 @@ async fn main() -> std::io::Result<()> {
         println!("  curl -i http://{addr}{path}");
     }
     println!("  curl -X POST http://{addr}/maintenance/on    # then /readyz answers 503");
+    println!("  open http://{addr}/healthz/ui    # the live dashboard");
     println!("on SIGTERM or Ctrl-C: /readyz answers 503 at once, the server stops {grace:?} later");
     // `ConnectInfo` tells healthz who the client is (loopback callers see details).
     axum::serve(

@@ -97,6 +97,7 @@ async fn serve() -> std::io::Result<()> {
         .map_err(std::io::Error::other)?;
 
     let endpoints = Endpoints::new(health.clone())
+        .dashboard(true)
         .group(DB_GROUP, db_group())
         .map_err(std::io::Error::other)?;
     let shutdown = Shutdown::new(health.clone()).grace(grace);
@@ -123,6 +124,7 @@ async fn serve() -> std::io::Result<()> {
             println!("  curl -i http://{addr}{path}");
         }
         println!("  curl -X POST http://{addr}/maintenance/on    # then /readyz answers 503");
+        println!("  open http://{addr}/healthz/ui    # the live dashboard");
     }
     println!("on SIGTERM or Ctrl-C: /readyz answers 503 at once, the server stops {grace:?} later");
     server.run().await

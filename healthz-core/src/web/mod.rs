@@ -41,8 +41,10 @@
 //! ```
 
 mod access;
+mod dashboard;
 mod forwarded;
 mod query;
+mod stream;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -59,6 +61,8 @@ pub use forwarded::ProxyHeader;
 pub use http::StatusCode;
 use query::Query;
 pub use query::{MAX_EXCLUDES, MAX_TAGS, QueryError};
+use stream::Streams;
+pub use stream::{EventStream, HEARTBEAT, MAX_EVENT_STREAMS};
 
 use crate::{Format, Health, Kind, Scope, Selection, Status};
 
@@ -148,6 +152,14 @@ pub enum ResponseHeader {
     Allow,
     /// `www-authenticate`, on 401 (and on 400 for several `Authorization` headers).
     WwwAuthenticate,
+    /// `content-security-policy`, on the dashboard.
+    ContentSecurityPolicy,
+    /// `x-frame-options`, on the dashboard.
+    XFrameOptions,
+    /// `referrer-policy`, on the dashboard.
+    ReferrerPolicy,
+    /// `x-accel-buffering`, on the event stream: nginx would buffer it otherwise.
+    XAccelBuffering,
 }
 
 impl ResponseHeader {
@@ -159,6 +171,10 @@ impl ResponseHeader {
             ResponseHeader::XContentTypeOptions => "x-content-type-options",
             ResponseHeader::Allow => "allow",
             ResponseHeader::WwwAuthenticate => "www-authenticate",
+            ResponseHeader::ContentSecurityPolicy => "content-security-policy",
+            ResponseHeader::XFrameOptions => "x-frame-options",
+            ResponseHeader::ReferrerPolicy => "referrer-policy",
+            ResponseHeader::XAccelBuffering => "x-accel-buffering",
         }
     }
 
@@ -170,18 +186,26 @@ impl ResponseHeader {
             ResponseHeader::XContentTypeOptions => http::header::X_CONTENT_TYPE_OPTIONS,
             ResponseHeader::Allow => http::header::ALLOW,
             ResponseHeader::WwwAuthenticate => http::header::WWW_AUTHENTICATE,
+            ResponseHeader::ContentSecurityPolicy => http::header::CONTENT_SECURITY_POLICY,
+            ResponseHeader::XFrameOptions => http::header::X_FRAME_OPTIONS,
+            ResponseHeader::ReferrerPolicy => http::header::REFERRER_POLICY,
+            ResponseHeader::XAccelBuffering => http::HeaderName::from_static("x-accel-buffering"),
         }
     }
 }
 
-/// An answer: status, headers and body. Adapters copy it into their framework's response.
-#[derive(Clone, Debug)]
+/// An answer: status, headers and body. Adapters copy it into their framework's response; the
+/// body of an event stream comes with [`take_stream`](Self::take_stream).
+#[derive(Debug)]
 #[non_exhaustive]
 pub struct Response {
     status: StatusCode,
     content_type: &'static str,
     extra: Option<(ResponseHeader, &'static str)>,
+    /// The dashboard's and the event stream's own headers.
+    more: Vec<(ResponseHeader, &'static str)>,
     body: Bytes,
+    stream: Option<EventStream>,
 }
 
 /// The headers every answer carries besides its `Content-Type`: never cached, never sniffed
@@ -197,7 +221,9 @@ impl Response {
             status,
             content_type,
             extra: None,
+            more: Vec::new(),
             body,
+            stream: None,
         }
     }
 
@@ -222,11 +248,18 @@ impl Response {
     }
 
     /// Every header and its value: `content-type`, `cache-control`, `x-content-type-options`,
-    /// and `allow` or `www-authenticate` where they apply.
+    /// `allow` or `www-authenticate` where they apply, and the dashboard's own.
     pub fn headers(&self) -> impl Iterator<Item = (ResponseHeader, &'static str)> + '_ {
         std::iter::once((ResponseHeader::ContentType, self.content_type))
             .chain(ALWAYS)
             .chain(self.extra)
+            .chain(self.more.iter().copied())
+    }
+
+    /// The body of an event stream (`/healthz/events`), to send as it comes, chunk by chunk;
+    /// `None` for every other answer, whose body is [`body`](Self::body).
+    pub fn take_stream(&mut self) -> Option<EventStream> {
+        self.stream.take()
     }
 
     /// The `Content-Type`.
@@ -301,14 +334,19 @@ enum Serves {
     Endpoint(Endpoint),
     /// The group at this index of `Shared::groups`.
     Group(usize),
+    /// The dashboard page.
+    Dashboard,
+    /// The event stream.
+    Events,
 }
 
 impl Target {
-    /// The endpoint it serves, if it serves one (not a group).
+    /// The endpoint it serves, if it serves one (not a group, the dashboard or its event
+    /// stream).
     pub fn endpoint(self) -> Option<Endpoint> {
         match self.0 {
             Serves::Endpoint(endpoint) => Some(endpoint),
-            Serves::Group(_) => None,
+            Serves::Group(_) | Serves::Dashboard | Serves::Events => None,
         }
     }
 }
@@ -352,6 +390,11 @@ pub enum GroupError {
         /// The full path.
         path: String,
     },
+    /// The dashboard or its event stream has the path.
+    SameAsDashboard {
+        /// The full path.
+        path: String,
+    },
 }
 
 impl fmt::Display for GroupError {
@@ -374,6 +417,10 @@ impl fmt::Display for GroupError {
             } => write!(
                 f,
                 "group path `{path}` is the path of the {kind} probe `{name}` at {location}: give the group or the probe another name"
+            ),
+            GroupError::SameAsDashboard { path } => write!(
+                f,
+                "group path `{path}` is the path of the dashboard or its event stream: give the group another path"
             ),
             GroupError::SameAsGroup { path } => {
                 write!(
@@ -447,6 +494,8 @@ struct Shared {
     warn_status: StatusCode,
     access: AccessPolicy,
     groups: Vec<Group>,
+    dashboard: bool,
+    streams: Arc<Streams>,
 }
 
 impl fmt::Debug for Endpoints {
@@ -472,6 +521,8 @@ impl Endpoints {
                 warn_status: StatusCode::OK,
                 access: AccessPolicy::new(),
                 groups: Vec::new(),
+                dashboard: false,
+                streams: Arc::default(),
             }),
         }
     }
@@ -575,6 +626,9 @@ impl Endpoints {
                         endpoint,
                     },
                     Serves::Group(_) => GroupError::SameAsGroup { path: full },
+                    Serves::Dashboard | Serves::Events => {
+                        GroupError::SameAsDashboard { path: full }
+                    }
                 });
             }
             let Some(Scope::Kind(kind)) = route.target.endpoint().map(Endpoint::scope) else {
@@ -598,6 +652,33 @@ impl Endpoints {
         Ok(self.edit(|s| s.groups.push(Group { path, selection })))
     }
 
+    /// Serves the live dashboard at `/healthz/ui` and its event stream at `/healthz/events`
+    /// (under the [`prefix`](Self::prefix), beside the `/healthz` path if it was changed), with
+    /// the same access policy as the reports: a caller without details sees statuses and no
+    /// outputs. Off by default.
+    ///
+    /// The page is self-contained (no CDN, nothing fetched from outside) and served with a strict
+    /// `Content-Security-Policy` and `X-Frame-Options: DENY`. The stream is Server-Sent Events:
+    /// a snapshot first, then every status change and run, and a heartbeat every [`HEARTBEAT`];
+    /// see [`EventStream`]. At most [`MAX_EVENT_STREAMS`] are open at once.
+    ///
+    /// ```
+    /// use healthz_core::web::Endpoints;
+    /// use healthz_core::Health;
+    ///
+    /// # fn main() -> Result<(), healthz_core::BuildError> {
+    /// let health = Health::builder().without_registered().build()?;
+    /// let endpoints = Endpoints::new(health).prefix("/ops").dashboard(true);
+    /// let paths: Vec<String> = endpoints.routes().map(|r| r.path().to_owned()).collect();
+    /// assert!(paths.contains(&"/ops/healthz/ui".to_owned()));
+    /// assert!(paths.contains(&"/ops/healthz/events".to_owned()));
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn dashboard(self, on: bool) -> Self {
+        self.edit(|s| s.dashboard = on)
+    }
+
     /// The `Health` served.
     pub fn health(&self) -> &Health {
         &self.shared.health
@@ -608,9 +689,9 @@ impl Endpoints {
         &self.shared.access
     }
 
-    /// The paths to mount, each with what it serves: groups first, then the endpoints (a
-    /// framework that tries routes in turn then finds a group such as `/readyz/db` before the
-    /// endpoint's `/readyz/{name}`).
+    /// The paths to mount, each with what it serves: groups first, then the dashboard, then the
+    /// endpoints (a framework that tries routes in turn then finds a group such as `/readyz/db`
+    /// before the endpoint's `/readyz/{name}`, and `/healthz/ui` before `/healthz`).
     pub fn routes(&self) -> impl Iterator<Item = Route> + '_ {
         let shared = &self.shared;
         let groups = shared.groups.iter().enumerate().map(|(i, group)| Route {
@@ -618,6 +699,17 @@ impl Endpoints {
             target: Target(Serves::Group(i)),
             named: false,
         });
+        let base = shared.paths[Endpoint::Healthz.index()]
+            .as_deref()
+            .unwrap_or(Endpoint::Healthz.default_path());
+        let dashboard = [("/ui", Serves::Dashboard), ("/events", Serves::Events)]
+            .into_iter()
+            .filter(|_| shared.dashboard)
+            .map(move |(path, serves)| Route {
+                path: format!("{}{base}{path}", shared.prefix),
+                target: Target(serves),
+                named: false,
+            });
         let endpoints = Endpoint::ALL.into_iter().filter_map(move |endpoint| {
             let path = shared.paths[endpoint.index()].as_ref()?;
             Some(Route {
@@ -626,7 +718,7 @@ impl Endpoints {
                 named: endpoint != Endpoint::Healthz,
             })
         });
-        groups.chain(endpoints)
+        groups.chain(dashboard).chain(endpoints)
     }
 
     /// Answers a request for `target` (and the probe `name` under it, for `{path}/{name}`).
@@ -661,6 +753,11 @@ impl Endpoints {
                 ),
             )
             .with(ResponseHeader::Allow, "GET, HEAD");
+        }
+        match target.0 {
+            Serves::Dashboard => return self.page(),
+            Serves::Events => return self.events(detail, request.method == "HEAD"),
+            Serves::Endpoint(_) | Serves::Group(_) => {}
         }
         let query = match Query::parse(request.query) {
             Ok(query) => query,
@@ -702,6 +799,9 @@ impl Endpoints {
                         Some(group) => group.selection.clone(),
                         None => return Response::error(StatusCode::NOT_FOUND, "not found"),
                     },
+                    Serves::Dashboard | Serves::Events => {
+                        return Response::error(StatusCode::NOT_FOUND, "not found");
+                    }
                 };
                 if !query.tags.is_empty() {
                     selection = selection.tags(query.tags.iter().map(|t| t.clone().into_owned()));
@@ -716,6 +816,49 @@ impl Endpoints {
             Status::Fail => StatusCode::SERVICE_UNAVAILABLE,
         };
         Response::new(status, content_type, body)
+    }
+}
+
+impl Endpoints {
+    /// The dashboard page, when it is on.
+    fn page(&self) -> Response {
+        if !self.shared.dashboard {
+            return Response::error(StatusCode::NOT_FOUND, "not found");
+        }
+        let mut page = Response::new(
+            StatusCode::OK,
+            dashboard::HTML,
+            Bytes::from_static(dashboard::PAGE.as_bytes()),
+        );
+        page.more.extend(dashboard::page_headers());
+        page
+    }
+
+    /// An event stream for a caller who sees `detail`; headers only for `HEAD`.
+    fn events(&self, detail: crate::Detail, head: bool) -> Response {
+        let shared = &self.shared;
+        if !shared.dashboard {
+            return Response::error(StatusCode::NOT_FOUND, "not found");
+        }
+        let stream = if head {
+            None
+        } else {
+            match EventStream::open(&shared.health, detail, &shared.streams) {
+                Some(stream) => Some(stream),
+                None => {
+                    return Response::error(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        format_args!(
+                            "too many event streams are open ({MAX_EVENT_STREAMS}): try again later"
+                        ),
+                    );
+                }
+            }
+        };
+        let mut response = Response::new(StatusCode::OK, dashboard::EVENT_STREAM, Bytes::new());
+        response.more.extend(dashboard::STREAM_HEADERS);
+        response.stream = stream;
+        response
     }
 }
 
@@ -856,6 +999,14 @@ macro_rules! __endpoints_builder {
                 selection: $crate::Selection,
             ) -> ::core::result::Result<Self, $crate::web::GroupError> {
                 self.0.group(path, selection).map($adapter)
+            }
+
+            /// Serves the live dashboard at `/healthz/ui` and its event stream at
+            /// `/healthz/events`, with the same access policy as the reports. See
+            #[doc = "[`healthz_core::web::Endpoints::dashboard`]."]
+            #[must_use]
+            pub fn dashboard(self, on: bool) -> Self {
+                $adapter(self.0.dashboard(on))
             }
 
             /// Who may call the endpoints and who sees details (default: everyone may call,
