@@ -1,6 +1,7 @@
 //! Shared helpers for the cross-crate tests: a real HTTP server on an ephemeral port, the real
 //! servers some tests need ([`Service`]), a TCP proxy that cuts the path to one ([`Proxy`]), and
-//! tonic-health's client in one-line calls ([`grpc`]).
+//! tonic-health's client in one-line calls ([`grpc`]), and headless Chromium over WebDriver
+//! ([`Browser`]).
 //!
 //! The README's Rust examples are compiled and run as this crate's doctests (see [`readme`]).
 
@@ -11,12 +12,14 @@ mod mqtt;
 mod proxy;
 mod service;
 mod tool;
+mod webdriver;
 
 pub use adapter::{Adapter, Served};
 pub use mqtt::Mqtt;
 pub use proxy::{Mode, Proxy};
 pub use service::{Needs, REQUIRE_SERVICES, Service};
 pub use tool::{GRPC_PYTHON, grpc_python, tool};
+pub use webdriver::{Browser, free_port};
 
 use std::net::SocketAddr;
 
