@@ -159,13 +159,15 @@ impl Health {
     /// such probe. A result served from the cache is not a run.
     ///
     /// ```
+    /// use std::time::Duration;
     /// use healthz_core::{Health, Kind, ProbeOptions, Status};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), healthz_core::BuildError> {
+    /// let hour = Duration::from_secs(3600);
     /// let health = Health::builder()
     ///     .without_registered()
-    ///     .readiness("db", ProbeOptions::new().cache(Duration::from_secs(3600)), || async { Err::<(), _>("refused") })
+    ///     .readiness("db", ProbeOptions::new().cache(hour), || async { Err::<(), _>("refused") })
     ///     .build()?;
     /// health.check(Kind::Readiness).await;
     /// health.check(Kind::Readiness).await; // from the cache: not a run

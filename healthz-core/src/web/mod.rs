@@ -659,7 +659,8 @@ impl Endpoints {
     ///
     /// The page is self-contained (no CDN, nothing fetched from outside) and served with a strict
     /// `Content-Security-Policy` and `X-Frame-Options: DENY`. The stream is Server-Sent Events:
-    /// a snapshot first, then every status change and run, and a heartbeat every [`HEARTBEAT`];
+    /// a snapshot first, then every status change and run, and a heartbeat after every
+    /// [`HEARTBEAT`] without an event;
     /// see [`EventStream`]. At most [`MAX_EVENT_STREAMS`] are open at once.
     ///
     /// ```

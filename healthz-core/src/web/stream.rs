@@ -12,8 +12,8 @@
 //! | `aggregate` | a kind's aggregate status or gate changed | `kind`, `from`, `status`, `gate`, `time`, `output` |
 //! | `run` | a probe ran (not from the cache) | `kind`, `name`, `status`, `time`, `durationMs`, `output` |
 //!
-//! and a `: heartbeat` comment every [`HEARTBEAT`], so that proxies keep the connection and a
-//! dead client is noticed. Each `data` line is one JSON object; times are RFC 3339. A caller
+//! and a `: heartbeat` comment after every [`HEARTBEAT`] without an event, so that proxies keep
+//! the connection and a dead client is noticed. Each `data` line is one JSON object; times are RFC 3339. A caller
 //! without details gets no `output`, `gate`, `version` or `serviceId`, as in the JSON reports.
 //!
 //! A client that falls more than [`EVENT_BUFFER`](crate::events::EVENT_BUFFER) events behind is
