@@ -9,8 +9,9 @@
 //! | `/hang/readyz` | `Endpoints` over a second `Health` whose one readiness probe never finishes (`timeout = 200ms`, no cache) |
 //! | `/stats` | probe run counts, the Tokio tasks alive in every runtime of the process, and how long `/hang/...` requests spent in the server (p50, p99, max; `?reset` clears them), as JSON |
 //!
-//! `healthz-bench-server [--bind ADDR] [--workers N] [--framework actix|axum|grpc] [--static-bind ADDR] [--ready-probes N]`
-//! (default 10 readiness probes); it prints `listening on http://ADDR` once it is ready.
+//! `healthz-bench-server [--bind ADDR] [--workers N] [--framework actix|axum|grpc] [--static-bind ADDR] [--ready-probes N] [--dashboard]`
+//! (default 10 readiness probes; `--dashboard` adds `/healthz/ui` and `/healthz/events`, for
+//! `bench/run --only streams`); it prints `listening on http://ADDR` once it is ready.
 //!
 //! With `--framework axum` the same `Health` is served by `healthz_axum::Endpoints` on a Tokio
 //! runtime of N worker threads, beside an axum `/bare` with the same body and `/stats`: so each
@@ -141,6 +142,9 @@ struct Args {
     workers: usize,
     framework: Framework,
     ready_probes: usize,
+    /// `--dashboard`: serve `/healthz/ui` and `/healthz/events` too (off by default, so that the
+    /// routes the other benchmarks measure stay as they were).
+    dashboard: bool,
 }
 
 fn args() -> Result<Args, String> {
@@ -150,6 +154,7 @@ fn args() -> Result<Args, String> {
         workers: 1,
         framework: Framework::Actix,
         ready_probes: READY_PROBES,
+        dashboard: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -165,6 +170,7 @@ fn args() -> Result<Args, String> {
                     .map_err(|e| format!("--ready-probes: {e}"))?;
             }
             "--static-bind" => args.static_bind = value()?,
+            "--dashboard" => args.dashboard = true,
             "--framework" => {
                 args.framework = match value()?.as_str() {
                     "actix" => Framework::Actix,
@@ -175,7 +181,7 @@ fn args() -> Result<Args, String> {
             }
             other => {
                 return Err(format!(
-                    "unknown argument {other}; usage: healthz-bench-server [--bind ADDR] [--workers N] [--framework actix|axum|grpc] [--static-bind ADDR] [--ready-probes N]"
+                    "unknown argument {other}; usage: healthz-bench-server [--bind ADDR] [--workers N] [--framework actix|axum|grpc] [--static-bind ADDR] [--ready-probes N] [--dashboard]"
                 ));
             }
         }
@@ -350,7 +356,7 @@ async fn serve_axum(args: Args) -> std::io::Result<()> {
     let app = axum::Router::new()
         .route("/bare", get(bare))
         .route("/hand", get(hand))
-        .merge(healthz_axum::Endpoints::new(health))
+        .merge(healthz_axum::Endpoints::new(health).dashboard(args.dashboard))
         .route(
             "/stats",
             get(move || async move { stats_json(&runs, &runtimes, false) }),
@@ -398,6 +404,7 @@ async fn serve(args: Args) -> std::io::Result<()> {
     let hang = hanging(&runs).map_err(std::io::Error::other)?;
     let runtimes = Arc::new(Runtimes::default());
     runtimes.register_current();
+    let dashboard = args.dashboard;
 
     let server = HttpServer::new({
         let data = web::Data::new(Arc::clone(&runs));
@@ -426,7 +433,7 @@ async fn serve(args: Args) -> std::io::Result<()> {
                             web::get().to(|h| fast(h, Scope::Kind(Kind::Readiness))),
                         ),
                 )
-                .service(Endpoints::new(health.clone()))
+                .service(Endpoints::new(health.clone()).dashboard(dashboard))
                 .route("/stats", web::get().to(stats))
                 .service(
                     web::scope("/hang")
