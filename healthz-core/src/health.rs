@@ -98,6 +98,18 @@ impl Health {
         health
     }
 
+    /// A kind's last published status and the gate that decided it; `None` before anything
+    /// evaluated the kind.
+    #[cfg(feature = "web")]
+    pub(crate) fn published(&self, kind: Kind) -> Option<(Status, Option<Gate>)> {
+        let published = self
+            .inner
+            .published
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        published[kind.index()].clone()
+    }
+
     #[cfg(feature = "web")]
     pub(crate) fn meta(&self) -> &Meta {
         &self.inner.meta

@@ -282,8 +282,8 @@ fn run_event(run: &ProbeRun, full: bool) -> Value {
     Value::Object(event)
 }
 
-/// The first event: every kind's aggregate and every probe's latest result; and into `backlog`,
-/// each probe's `history` event.
+/// The first event: every kind's last published aggregate and every probe's latest run; and into
+/// `backlog`, each probe's `history` event. It runs no probe.
 async fn snapshot(
     health: &Health,
     detail: Detail,
@@ -297,12 +297,22 @@ async fn snapshot(
         if kind != Kind::Readiness && health.probes(kind).next().is_none() {
             continue;
         }
-        let report = health.check(kind).await;
+        // What the kind last published, as the monitor and the requests left it: opening a
+        // stream runs no probe (a thousand clients connecting at once would otherwise run every
+        // uncached probe a thousand times, and flood every stream with their runs). Only a kind
+        // nothing has evaluated yet is evaluated, once.
+        let (status, gate) = match health.published(kind) {
+            Some(published) => published,
+            None => {
+                let report = health.check(kind).await;
+                (report.status(), report.gate().cloned())
+            }
+        };
         let mut aggregate = object(json!({
             "kind": kind.as_str(),
-            "status": report.status().as_str(),
+            "status": status.as_str(),
         }));
-        if let (true, Some(gate)) = (full, report.gate()) {
+        if let (true, Some(gate)) = (full, &gate) {
             aggregate.insert("gate".into(), gate.as_str().into());
             put_output(&mut aggregate, Some(gate.output()), full);
         }
@@ -317,21 +327,11 @@ async fn snapshot(
                 "name": probe.name,
                 "critical": probe.options.is_critical(),
             }));
-            // The report's result when the probe was evaluated (a gate may have kept it from
-            // running); its latest run otherwise.
-            let current = report
-                .checks()
-                .iter()
-                .find(|c| c.kind() == kind && c.name() == probe.name);
-            match (current, runs.last()) {
-                (Some(check), _) => {
-                    row.insert("status".into(), check.status().as_str().into());
-                    row.insert("time".into(), time(check.time()));
-                    row.insert("durationMs".into(), millis(check.duration()));
-                    put_output(&mut row, check.output(), full);
-                }
-                (None, Some(run)) => row.extend(run_entry(run, full)),
-                (None, None) => {
+            // Its latest run (what a gate kept from running shows as it last ran), or `unknown`
+            // until it has run.
+            match runs.last() {
+                Some(run) => row.extend(run_entry(run, full)),
+                None => {
                     row.insert("status".into(), "unknown".into());
                 }
             }
