@@ -73,20 +73,28 @@ impl HttpServiceFactory for Endpoints {
 /// actix's header map, as the layer reads headers.
 struct ActixHeaders<'a>(&'a HeaderMap);
 
-/// `x-forwarded-for`, which actix has no constant for.
+/// The headers the layer reads that actix has no constant for.
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
 
 impl Headers for ActixHeaders<'_> {
     fn values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]>
     where
         Self: 'a,
     {
-        // The constants of the names the layer reads: parsing a name per request costs more.
+        // The constants of the names the layer reads (every request asks for the six that say it
+        // was forwarded): parsing a name per request costs more.
         let values = match name {
             "accept" => self.0.get_all(header::ACCEPT),
             "authorization" => self.0.get_all(header::AUTHORIZATION),
             "x-forwarded-for" => self.0.get_all(X_FORWARDED_FOR),
             "forwarded" => self.0.get_all(header::FORWARDED),
+            "x-forwarded-host" => self.0.get_all(X_FORWARDED_HOST),
+            "x-forwarded-proto" => self.0.get_all(X_FORWARDED_PROTO),
+            "x-real-ip" => self.0.get_all(X_REAL_IP),
+            "via" => self.0.get_all(header::VIA),
             other => self.0.get_all(other),
         };
         values.map(HeaderValue::as_bytes)
