@@ -26,6 +26,15 @@ fn start(port: u16) -> Example {
     )
 }
 
+/// Waits up to 1 s for the readiness card to show `status`; returns how long it took.
+async fn readiness_turns(browser: &Browser, status: &str, what: &str) -> Duration {
+    let script =
+        format!("return document.getElementById('kind-readiness')?.dataset.status === '{status}';");
+    browser
+        .wait_for(what, Duration::from_secs(1), &script)
+        .await
+}
+
 /// `document.querySelector(selector)?.dataset.status`.
 fn status_of(selector: &str) -> String {
     format!("return document.querySelector({selector:?})?.dataset.status ?? null;")
@@ -76,13 +85,12 @@ async fn the_dashboard_follows_the_example_live_in_chromium() {
         .await
         .unwrap();
     assert_eq!(on.status().as_u16(), 200);
-    let took = browser
-        .wait_for(
-            "readiness turns fail after maintenance on",
-            Duration::from_secs(1),
-            "return document.getElementById('kind-readiness')?.dataset.status === 'fail';",
-        )
-        .await;
+    let took = readiness_turns(
+        &browser,
+        "fail",
+        "readiness turns fail after maintenance on",
+    )
+    .await;
     eprintln!("readiness shown failing {took:?} after maintenance on");
     let text = browser
         .eval(
@@ -102,13 +110,12 @@ async fn the_dashboard_follows_the_example_live_in_chromium() {
         .await
         .unwrap();
     assert_eq!(off.status().as_u16(), 200);
-    let took = browser
-        .wait_for(
-            "readiness passes again after maintenance off",
-            Duration::from_secs(1),
-            "return document.getElementById('kind-readiness')?.dataset.status === 'pass';",
-        )
-        .await;
+    let took = readiness_turns(
+        &browser,
+        "pass",
+        "readiness passes again after maintenance off",
+    )
+    .await;
     eprintln!("readiness shown passing {took:?} after maintenance off");
 
     // No console message above INFO so far: no CSP violation, script error or failed load.
@@ -156,13 +163,12 @@ async fn the_dashboard_follows_the_example_live_in_chromium() {
         .send()
         .await
         .unwrap();
-    browser
-        .wait_for(
-            "readiness turns fail on the restarted server",
-            Duration::from_secs(1),
-            "return document.getElementById('kind-readiness')?.dataset.status === 'fail';",
-        )
-        .await;
+    readiness_turns(
+        &browser,
+        "fail",
+        "readiness turns fail on the restarted server",
+    )
+    .await;
     let shot = browser.screenshot().await;
     assert!(shot.starts_with(b"\x89PNG"), "a PNG screenshot");
     let path = concat!(env!("CARGO_TARGET_TMPDIR"), "/dashboard.png");
@@ -177,13 +183,12 @@ async fn the_dashboard_follows_the_example_live_in_chromium() {
         .send()
         .await
         .unwrap();
-    browser
-        .wait_for(
-            "readiness passes again on the restarted server",
-            Duration::from_secs(1),
-            "return document.getElementById('kind-readiness')?.dataset.status === 'pass';",
-        )
-        .await;
+    readiness_turns(
+        &browser,
+        "pass",
+        "readiness passes again on the restarted server",
+    )
+    .await;
 
     // Since the restart, only the stream's refused reconnection attempts while the server was
     // down.
