@@ -301,12 +301,11 @@ async fn snapshot(
         // stream runs no probe (a thousand clients connecting at once would otherwise run every
         // uncached probe a thousand times, and flood every stream with their runs). Only a kind
         // nothing has evaluated yet is evaluated, once.
-        let (status, gate) = match health.published(kind) {
-            Some(published) => published,
-            None => {
-                let report = health.check(kind).await;
-                (report.status(), report.gate().cloned())
-            }
+        let (status, gate) = if let Some(published) = health.published(kind) {
+            published
+        } else {
+            let report = health.check(kind).await;
+            (report.status(), report.gate().cloned())
         };
         let mut aggregate = object(json!({
             "kind": kind.as_str(),
