@@ -26,8 +26,17 @@ fn start(port: u16) -> Example {
     )
 }
 
-/// Waits up to 1 s for the readiness card to show `status`; returns how long it took.
-async fn readiness_turns(browser: &Browser, status: &str, what: &str) -> Duration {
+/// Switches the example's maintenance mode, and waits up to 1 s for the page's readiness card to
+/// turn `fail` (on) or `pass` (off); returns how long that took.
+async fn maintenance(browser: &Browser, example: &Example, on: bool, what: &str) -> Duration {
+    let switch = if on { "on" } else { "off" };
+    let answer = client()
+        .post(example.url(&format!("/maintenance/{switch}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 200, "{what}");
+    let status = if on { "fail" } else { "pass" };
     let script =
         format!("return document.getElementById('kind-readiness')?.dataset.status === '{status}';");
     browser
@@ -47,7 +56,7 @@ async fn the_dashboard_follows_the_example_live_in_chromium() {
     };
     let port = free_port();
     let example = start(port);
-    let http = client();
+
     browser.goto(&example.url("/healthz/ui")).await;
 
     // Every probe, and the live connection.
@@ -79,15 +88,10 @@ async fn the_dashboard_follows_the_example_live_in_chromium() {
         .await;
 
     // Maintenance on: the readiness row turns red within 1 s, with the reason.
-    let on = http
-        .post(example.url("/maintenance/on"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(on.status().as_u16(), 200);
-    let took = readiness_turns(
+    let took = maintenance(
         &browser,
-        "fail",
+        &example,
+        true,
         "readiness turns fail after maintenance on",
     )
     .await;
@@ -104,15 +108,10 @@ async fn the_dashboard_follows_the_example_live_in_chromium() {
             .contains("maintenance mode is on"),
         "the reason is shown: {text}"
     );
-    let off = http
-        .post(example.url("/maintenance/off"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(off.status().as_u16(), 200);
-    let took = readiness_turns(
+    let took = maintenance(
         &browser,
-        "pass",
+        &example,
+        false,
         "readiness passes again after maintenance off",
     )
     .await;
@@ -159,13 +158,10 @@ async fn the_dashboard_follows_the_example_live_in_chromium() {
     // The new server's maintenance mode shows too: the page follows the new stream. The
     // screenshot for the README is taken then, with a few runs in each history strip.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    http.post(example.url("/maintenance/on"))
-        .send()
-        .await
-        .unwrap();
-    readiness_turns(
+    maintenance(
         &browser,
-        "fail",
+        &example,
+        true,
         "readiness turns fail on the restarted server",
     )
     .await;
@@ -179,13 +175,10 @@ async fn the_dashboard_follows_the_example_live_in_chromium() {
         let docs = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/dashboard.png");
         std::fs::write(docs, &shot).expect("write docs/dashboard.png");
     }
-    http.post(example.url("/maintenance/off"))
-        .send()
-        .await
-        .unwrap();
-    readiness_turns(
+    maintenance(
         &browser,
-        "pass",
+        &example,
+        false,
         "readiness passes again on the restarted server",
     )
     .await;
