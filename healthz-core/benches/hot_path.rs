@@ -4,11 +4,11 @@
 //! `cargo bench -p healthz-bench-server --bench hot_path`, without Tokio's `test-util`). Divan's
 //! allocation profiler counts the allocations of each iteration.
 
-use std::time::Duration;
-
 use divan::Bencher;
 use futures_util::FutureExt as _;
-use healthz_core::{Detail, Format, Health, Kind, ProbeOptions, Report, Scope};
+use healthz_core::{Detail, Format, Health, Kind, Report, Scope};
+
+mod common;
 
 #[global_allocator]
 static ALLOC: divan::AllocProfiler = divan::AllocProfiler::system();
@@ -19,21 +19,7 @@ fn main() {
 
 /// A `Health` with `n` readiness probes cached for an hour, each evaluated once.
 fn cached(n: usize) -> (tokio::runtime::Runtime, Health) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let mut builder = Health::builder().without_registered();
-    for i in 0..n {
-        builder = builder.readiness(
-            format!("probe-{i:02}"),
-            ProbeOptions::new().cache(Duration::from_secs(3600)),
-            || async {},
-        );
-    }
-    let health = builder.build().unwrap();
-    runtime.block_on(health.check(Kind::Readiness));
-    (runtime, health)
+    common::cached(n, 2)
 }
 
 /// Evaluating ten cached probes: one lock-free read each, no probe runs. The future completes on

@@ -9,6 +9,8 @@ use divan::Bencher;
 use futures_util::FutureExt as _;
 use healthz_core::{Detail, Format, Health, Kind, ProbeOptions, Scope};
 
+mod common;
+
 #[global_allocator]
 static ALLOC: divan::AllocProfiler = divan::AllocProfiler::system();
 
@@ -18,21 +20,7 @@ fn main() {
 
 /// A `Health` with `n` readiness probes cached for an hour, each evaluated once.
 fn cached(n: usize) -> (tokio::runtime::Runtime, Health) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let mut builder = Health::builder().without_registered();
-    for i in 0..n {
-        builder = builder.readiness(
-            format!("probe-{i:04}"),
-            ProbeOptions::new().cache(Duration::from_secs(3600)),
-            || async {},
-        );
-    }
-    let health = builder.build().unwrap();
-    runtime.block_on(health.check(Kind::Readiness));
-    (runtime, health)
+    common::cached(n, 4)
 }
 
 /// How the cached read path grows with the number of probes: `render` of `n` cached probes (the
