@@ -3,6 +3,7 @@
 
 use serde::ser::{SerializeMap, SerializeSeq, SerializeStruct};
 
+use super::write;
 use super::{
     CheckResult, Detail, MAX_BODY_BYTES, MIN_OUTPUT_BYTES, Report, Scope, keep_order, kept,
     omitted_note, output_limits_for, rank, truncate,
@@ -26,8 +27,7 @@ impl Report {
                 notes.push(omitted_note(omitted, self.checks().len()));
             }
             let mut body = Vec::with_capacity(capacity.min(MAX_BODY_BYTES * 2));
-            // Serializing into a Vec cannot fail: every key is a string.
-            let written = serde_json::to_writer(
+            write::body(
                 &mut body,
                 &Json {
                     report: self,
@@ -37,9 +37,6 @@ impl Report {
                     notes: &notes,
                 },
             );
-            if written.is_err() {
-                body.clear();
-            }
             body
         };
         let mut body = Vec::new();
@@ -110,7 +107,9 @@ struct Rfc3339(std::time::SystemTime);
 
 impl serde::Serialize for Rfc3339 {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&humantime::format_rfc3339_millis(self.0))
+        let text = write::rfc3339_millis(self.0);
+        // ASCII digits and punctuation: always UTF-8.
+        serializer.serialize_str(std::str::from_utf8(&text).unwrap_or_default())
     }
 }
 
@@ -144,14 +143,14 @@ pub(super) enum Shown<'a> {
 }
 
 impl<'a> Shown<'a> {
-    fn len(self) -> usize {
+    pub(super) fn len(self) -> usize {
         match self {
             Shown::All(checks) => checks.len(),
             Shown::Kept(checks) => checks.len(),
         }
     }
 
-    fn get(self, i: usize) -> &'a CheckResult {
+    pub(super) fn get(self, i: usize) -> &'a CheckResult {
         match self {
             Shown::All(checks) => &checks[i],
             Shown::Kept(checks) => checks[i],
@@ -210,6 +209,22 @@ impl serde::Serialize for Json<'_> {
     }
 }
 
+/// The indices of the checks, grouped by name, for a report of every kind: a name can appear
+/// under several kinds, and each name is one key whose array holds every entry, in report order.
+/// Keys come in the order their first entry has in the report. Grouped by sorting, so the cost
+/// stays n log n with any number of probes.
+pub(super) fn by_name(list: Shown<'_>) -> Vec<Vec<usize>> {
+    let name = |i: usize| list.get(i).name();
+    let mut order: Vec<usize> = (0..list.len()).collect();
+    order.sort_by(|&a, &b| name(a).cmp(name(b)).then(a.cmp(&b)));
+    let mut groups: Vec<Vec<usize>> = order
+        .chunk_by(|&a, &b| name(a) == name(b))
+        .map(<[usize]>::to_vec)
+        .collect();
+    groups.sort_by_key(|group| group[0]);
+    groups
+}
+
 struct Checks<'a> {
     list: Shown<'a>,
     detail: Detail,
@@ -228,17 +243,8 @@ impl serde::Serialize for Checks<'_> {
             }
             return map.end();
         }
-        // Every kind: a name can appear under several kinds, and each name is one key whose
-        // array holds every entry, in report order. Grouped by sorting, so the cost stays
-        // n log n with any number of probes.
-        let name = |i: usize| list.get(i).name();
-        let mut order: Vec<usize> = (0..list.len()).collect();
-        order.sort_by(|&a, &b| name(a).cmp(name(b)).then(a.cmp(&b)));
-        let mut groups: Vec<&[usize]> = order.chunk_by(|&a, &b| name(a) == name(b)).collect();
-        // Keys in the order their first entry has in the report.
-        groups.sort_by_key(|group| group[0]);
-        for group in groups {
-            map.serialize_entry(name(group[0]), &self.entries(group))?;
+        for group in by_name(list) {
+            map.serialize_entry(list.get(group[0]).name(), &self.entries(&group))?;
         }
         map.end()
     }

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 
 mod json;
 mod text;
+pub(crate) mod write;
 
 use crate::engine::Snapshot;
 use crate::observe::Outcome;

@@ -217,7 +217,7 @@ fn frame(name: Option<&str>, data: &Value, before: &str) -> Bytes {
 }
 
 fn time(at: SystemTime) -> Value {
-    Value::String(humantime::format_rfc3339_millis(at).to_string())
+    Value::String(String::from_utf8_lossy(&crate::report::write::rfc3339_millis(at)).into_owned())
 }
 
 fn millis(duration: Duration) -> Value {

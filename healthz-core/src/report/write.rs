@@ -1,0 +1,430 @@
+//! The `application/health+json` body, written by hand.
+//!
+//! [`Report::to_json`](super::Report::to_json) runs on every request that the render cache cannot
+//! answer: an uncached liveness probe's, every time. Through serde's generic path the body cost
+//! more than the probe's run (a map serializer per object, every constant key escaped byte by
+//! byte, the time through `fmt`). This writes the same bytes straight into the body: keys are
+//! constants, strings are escaped as `serde_json` escapes them, times are formatted without
+//! `fmt`.
+//!
+//! The serde implementation ([`Json`]) stays the reference, for `impl Serialize for Report`:
+//! the tests check that both write the same bytes for generated reports, strings and times.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::json::{Json, Shown, by_name};
+use super::{CheckResult, Detail, Scope, truncate};
+use crate::Status;
+
+/// Writes `json` into `out`: the bytes `serde_json::to_writer` writes for it.
+pub(super) fn body(out: &mut Vec<u8>, json: &Json<'_>) {
+    let Json {
+        report,
+        checks,
+        detail,
+        output_limit,
+        notes,
+    } = *json;
+    out.extend_from_slice(b"{\"status\":");
+    string(out, report.status().as_str());
+    if detail == Detail::Full {
+        let meta = report.meta();
+        for (key, value) in [
+            (&b",\"version\":"[..], &meta.version),
+            (b",\"serviceId\":", &meta.service_id),
+            (b",\"description\":", &meta.description),
+        ] {
+            if let Some(value) = value {
+                out.extend_from_slice(key);
+                string(out, &truncate(value, output_limit));
+            }
+        }
+        if let Some(output) = report.output() {
+            out.extend_from_slice(b",\"output\":");
+            string(out, output);
+        }
+    }
+    if !notes.is_empty() {
+        out.extend_from_slice(b",\"notes\":");
+        array(out, notes.iter().map(String::as_str));
+    }
+    out.extend_from_slice(b",\"checks\":{");
+    let entry = Entry {
+        detail,
+        with_kind: report.scope() == Scope::All,
+        output_limit,
+    };
+    if entry.with_kind {
+        for (n, group) in by_name(checks).iter().enumerate() {
+            entry.group(out, n, checks, group);
+        }
+    } else {
+        for i in 0..checks.len() {
+            entry.group(out, i, checks, &[i]);
+        }
+    }
+    out.extend_from_slice(b"}}");
+}
+
+/// How each check's entry is written.
+struct Entry {
+    detail: Detail,
+    with_kind: bool,
+    output_limit: usize,
+}
+
+impl Entry {
+    /// The `n`th key of `checks`: one name and the array of its entries.
+    fn group(&self, out: &mut Vec<u8>, n: usize, list: Shown<'_>, indices: &[usize]) {
+        if n > 0 {
+            out.push(b',');
+        }
+        string(out, list.get(indices[0]).name());
+        out.extend_from_slice(b":[");
+        for (k, &i) in indices.iter().enumerate() {
+            if k > 0 {
+                out.push(b',');
+            }
+            self.write(out, list.get(i));
+        }
+        out.push(b']');
+    }
+
+    fn write(&self, out: &mut Vec<u8>, check: &CheckResult) {
+        out.push(b'{');
+        if self.with_kind {
+            out.extend_from_slice(b"\"kind\":");
+            string(out, check.kind().as_str());
+            out.push(b',');
+        }
+        out.extend_from_slice(b"\"status\":");
+        string(out, check.status().as_str());
+        out.extend_from_slice(b",\"time\":\"");
+        out.extend_from_slice(&rfc3339_millis(check.time()));
+        out.push(b'"');
+        if self.detail == Detail::Full {
+            out.extend_from_slice(b",\"observedValue\":");
+            // Into a `Vec`, a number cannot fail to serialize (a non-finite one is `null`).
+            let _ = serde_json::to_writer(&mut *out, &check.observed_value());
+            out.extend_from_slice(b",\"observedUnit\":");
+            string(out, check.observed_unit());
+            if !check.critical() {
+                out.extend_from_slice(b",\"critical\":false");
+            }
+            if check.tags().len() > 0 {
+                out.extend_from_slice(b",\"tags\":");
+                array(out, check.tags());
+            }
+            if check.details().len() > 0 {
+                out.extend_from_slice(b",\"details\":{");
+                for (k, (key, value)) in check.details().enumerate() {
+                    if k > 0 {
+                        out.push(b',');
+                    }
+                    string(out, key);
+                    out.push(b':');
+                    // Into a `Vec`, a JSON value cannot fail to serialize.
+                    let _ = serde_json::to_writer(&mut *out, value);
+                }
+                out.push(b'}');
+            }
+            if check.status() != Status::Pass
+                && let Some(output) = check.output()
+            {
+                out.extend_from_slice(b",\"output\":");
+                string(out, &truncate(output, self.output_limit));
+            }
+        }
+        out.push(b'}');
+    }
+}
+
+/// A JSON array of strings.
+fn array<'a>(out: &mut Vec<u8>, items: impl Iterator<Item = &'a str>) {
+    out.push(b'[');
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        string(out, item);
+    }
+    out.push(b']');
+}
+
+/// What each byte becomes in a JSON string, as `serde_json` writes it: `0` for itself, `u` for
+/// `\u00XX`, or the letter after a backslash.
+const ESCAPE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = b'u';
+        b += 1;
+    }
+    table[0x08] = b'b';
+    table[0x09] = b't';
+    table[0x0a] = b'n';
+    table[0x0c] = b'f';
+    table[0x0d] = b'r';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table
+};
+
+/// `text` as a JSON string, quotes included.
+pub(crate) fn string(out: &mut Vec<u8>, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = text.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    for (i, &byte) in bytes.iter().enumerate() {
+        let escape = ESCAPE[usize::from(byte)];
+        if escape == 0 {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        if escape == b'u' {
+            out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(byte >> 4)],
+                HEX[usize::from(byte & 0xf)],
+            ]);
+        } else {
+            out.extend_from_slice(&[b'\\', escape]);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// The last second RFC 3339 can write with a four-digit year: 9999-12-31T23:59:59Z.
+const LAST_SECOND: u64 = 253_402_300_800 - 1;
+
+/// `time` in RFC 3339 with milliseconds, in UTC (`2026-12-01T09:30:00.123Z`), the form every
+/// time in a report and an event takes. A time before 1970 is written as the epoch and one after
+/// the year 9999 as its last millisecond: a clock that far off cannot be written in four digits,
+/// and a report must not fail for it.
+pub(crate) fn rfc3339_millis(time: SystemTime) -> [u8; 24] {
+    let (secs, millis) = match time.duration_since(UNIX_EPOCH) {
+        Ok(since) if since.as_secs() <= LAST_SECOND => (since.as_secs(), since.subsec_millis()),
+        Ok(_) => (LAST_SECOND, 999),
+        Err(_) => (0, 0),
+    };
+    let (year, month, day) = civil(secs / 86_400);
+    let of_day = secs % 86_400;
+    let mut buf = *b"0000-00-00T00:00:00.000Z";
+    let mut digits = |at: usize, value: u64, width: u32| {
+        for k in 0..width {
+            let place = 10u64.pow(width - 1 - k);
+            // A single digit: the cast cannot truncate.
+            #[allow(clippy::cast_possible_truncation)]
+            let digit = (value / place % 10) as u8;
+            buf[at + k as usize] = b'0' + digit;
+        }
+    };
+    digits(0, year, 4);
+    digits(5, month, 2);
+    digits(8, day, 2);
+    digits(11, of_day / 3600, 2);
+    digits(14, of_day / 60 % 60, 2);
+    digits(17, of_day % 60, 2);
+    digits(20, u64::from(millis), 3);
+    buf
+}
+
+/// The year, month and day of `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`, for
+/// days on or after the epoch).
+fn civil(days: u64) -> (u64, u64, u64) {
+    // Counted from 0000-03-01, so that the leap day ends each 400-year era.
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = era * 400 + year_of_era + u64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn written(text: &str) -> String {
+        let mut out = Vec::new();
+        string(&mut out, text);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        for text in [
+            "",
+            "plain",
+            "a\"b\\c",
+            "\u{0}\u{1f}\u{7f}",
+            "tab\there\r\n",
+            "é ☃ 😀",
+        ] {
+            assert_eq!(
+                written(text),
+                serde_json::to_string(text).unwrap(),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn times_are_rfc3339_with_milliseconds() {
+        let at = |secs, nanos| UNIX_EPOCH + Duration::new(secs, nanos);
+        let text = |time| String::from_utf8(rfc3339_millis(time).to_vec()).unwrap();
+        assert_eq!(text(at(0, 0)), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            text(at(951_782_400, 999_999_999)),
+            "2000-02-29T00:00:00.999Z"
+        );
+        assert_eq!(
+            text(at(1_795_000_000, 123_456_789)),
+            "2026-11-18T11:06:40.123Z"
+        );
+        assert_eq!(
+            text(at(LAST_SECOND, 999_000_000)),
+            "9999-12-31T23:59:59.999Z"
+        );
+        assert_eq!(
+            text(at(LAST_SECOND + 86_400 * 400, 0)),
+            "9999-12-31T23:59:59.999Z"
+        );
+        assert_eq!(
+            text(UNIX_EPOCH - Duration::from_secs(1)),
+            "1970-01-01T00:00:00.000Z"
+        );
+    }
+
+    /// One probe of a generated report: its status, output, observed value, details, and
+    /// whether it is critical.
+    type Spec = (u8, String, Option<(f64, String)>, Vec<(String, i64)>, bool);
+
+    fn spec() -> impl Strategy<Value = Spec> {
+        (
+            0..3u8,
+            any::<String>(),
+            proptest::option::of((
+                prop_oneof![any::<f64>(), Just(f64::NAN), Just(0.5)],
+                any::<String>(),
+            )),
+            proptest::collection::vec((any::<String>(), any::<i64>()), 0..3),
+            any::<bool>(),
+        )
+    }
+
+    /// A report of every kind, or of one, from up to three probes of each kind (names shared
+    /// across kinds, so that `/healthz` groups them), with service metadata.
+    fn report(
+        specs: Vec<Option<Spec>>,
+        meta: [Option<String>; 3],
+        scope: Scope,
+        exclude: &[&str],
+    ) -> crate::Report {
+        let mut builder = crate::Health::builder().without_registered();
+        let names = ["alpha", "beta", "db"];
+        for (i, spec) in specs.into_iter().enumerate() {
+            let Some((status, output, observed, details, critical)) = spec else {
+                continue;
+            };
+            let kind = crate::Kind::ALL[i / names.len()];
+            let options = crate::ProbeOptions::new()
+                .critical(critical || kind != crate::Kind::Readiness)
+                .tags(if i % 2 == 0 { &["db", "eu"] } else { &[] });
+            builder = builder.probe(kind, names[i % names.len()], options, move || {
+                let status = [Status::Pass, Status::Warn, Status::Fail][usize::from(status)];
+                let mut check = crate::Check::new(status, output.clone());
+                if let Some((value, unit)) = &observed {
+                    check = check.observed(*value, unit.clone());
+                }
+                for (key, value) in &details {
+                    check = check.detail(key.clone(), value);
+                }
+                async move { check }
+            });
+        }
+        let [version, service, description] = meta;
+        if let Some(version) = version {
+            builder = builder.version(version);
+        }
+        if let Some(service) = service {
+            builder = builder.service_id(service);
+        }
+        if let Some(description) = description {
+            builder = builder.description(description);
+        }
+        let health = builder.build().unwrap();
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap()
+            .block_on(health.evaluate(scope, exclude))
+    }
+
+    proptest! {
+        #[test]
+        fn any_report_is_written_as_serde_json_writes_it(
+            specs in proptest::collection::vec(proptest::option::of(spec()), 9),
+            meta in any::<[Option<String>; 3]>(),
+            scope in prop_oneof![
+                Just(Scope::All),
+                Just(Scope::Kind(crate::Kind::Liveness)),
+                Just(Scope::Kind(crate::Kind::Readiness)),
+            ],
+            full in any::<bool>(),
+            output_limit in prop_oneof![Just(32usize), Just(512)],
+            exclude in proptest::sample::subsequence(vec!["beta", "nope"], 0..=2),
+        ) {
+            let report = report(specs, meta, scope, &exclude);
+            let detail = if full { Detail::Full } else { Detail::Minimal };
+            let notes = report.notes();
+            let all = Shown::All(report.checks());
+            let some: Vec<&CheckResult> = report.checks().iter().step_by(2).collect();
+            let kept = Shown::Kept(&some);
+            for checks in [all, kept] {
+                let json = Json { report: &report, checks, detail, output_limit, notes: &notes };
+                let mut hand = Vec::new();
+                body(&mut hand, &json);
+                let serde = serde_json::to_vec(&json).unwrap();
+                prop_assert_eq!(String::from_utf8(hand).unwrap(), String::from_utf8(serde).unwrap());
+            }
+        }
+
+        #[test]
+        fn any_string_is_escaped_as_serde_json_escapes_it(text in any::<String>()) {
+            prop_assert_eq!(written(&text), serde_json::to_string(&text).unwrap());
+        }
+
+        #[test]
+        fn any_time_is_written_as_humantime_writes_it(
+            secs in 0..=LAST_SECOND,
+            nanos in 0..1_000_000_000u32,
+        ) {
+            let time = UNIX_EPOCH + Duration::new(secs, nanos);
+            prop_assert_eq!(
+                String::from_utf8(rfc3339_millis(time).to_vec()).unwrap(),
+                humantime::format_rfc3339_millis(time).to_string()
+            );
+        }
+    }
+}
