@@ -419,6 +419,7 @@ impl HealthBuilder {
             observers,
             events: Hub::new(monitor_interval),
             history,
+            changes: Default::default(),
         };
         Ok(Health::from_parts(slots, ctx, meta))
     }

@@ -384,8 +384,10 @@ impl Health {
             .collect();
         let mut checks = self.results(&pending, filter).await;
         for check in &checks {
-            if let Some(slot) = self.slot(Kind::Startup, check.name()) {
-                slot.latch(check.snapshot());
+            if let Some(slot) = self.slot(Kind::Startup, check.name())
+                && slot.latch(check.snapshot())
+            {
+                self.inner.ctx.changed(Kind::Startup);
             }
         }
         checks.extend(

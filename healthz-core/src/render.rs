@@ -2,9 +2,11 @@
 //!
 //! A prober asks the same question every few seconds, and while every probe's cached result is
 //! still fresh the answer is byte-for-byte the same. [`Health::render`] keeps the last body it
-//! rendered for each scope, detail and format, stamped with the ids of the results it shows; a
-//! request whose results are all still fresh and unchanged gets that body back (one lock-free read
-//! per probe, no allocation, no serialization).
+//! rendered for each scope, detail and format, with the counts of results stored for the kinds it
+//! shows (taken before it was evaluated) and until when all of them stay fresh. A request gets
+//! that body back while those counts are unchanged and the deadline holds: one load per kind and
+//! one comparison of instants, however many probes the body shows; no allocation, no
+//! serialization.
 
 use std::sync::Arc;
 
@@ -12,7 +14,7 @@ use arc_swap::ArcSwapOption;
 use bytes::Bytes;
 use tokio::time::Instant;
 
-use crate::engine::Slot;
+use crate::engine::freshness::Deadline;
 use crate::{Detail, Health, Kind, Scope, Status};
 
 /// The wire form of a report.
@@ -48,9 +50,13 @@ impl Rendered {
     }
 }
 
-/// One cached body and the result ids it shows.
+/// One cached body, and when it stops being current.
 struct Entry {
-    stamp: Box<[u64]>,
+    /// The results stored per kind before the body was evaluated
+    /// ([`RunCtx::changes`](crate::engine::RunCtx::changes)); only the scope's kinds are compared.
+    changes: [u64; 3],
+    /// While every result the body shows is fresh.
+    fresh: Deadline,
     rendered: Rendered,
 }
 
@@ -120,21 +126,54 @@ impl Health {
         };
         // Only a report of fresh results (or latched startup passes), with no gate (starting,
         // draining) in the way, is reusable: storing any other costs allocations and a swap for
-        // nothing, on every request of an uncached probe.
-        let now = Instant::now();
-        let reusable = report.gate().is_none()
-            && report
+        // nothing, on every request of an uncached probe. The counts are taken before each
+        // result is checked to be its probe's current one: a result stored after that check
+        // changes a count, so the body is never served over a newer result.
+        if report.gate().is_none() && Self::may_reuse(&report) {
+            let ctx = &self.inner().ctx;
+            let changes = Kind::ALL.map(|kind| ctx.changes(kind));
+            let fresh = report
                 .checks()
                 .iter()
-                .all(|c| c.kind() == Kind::Startup || c.snapshot().freshness.is_fresh(now));
-        if reusable {
-            let stamp = report.checks().iter().map(|c| c.snapshot().id).collect();
-            slot.store(Some(Arc::new(Entry {
-                stamp,
-                rendered: rendered.clone(),
-            })));
+                .fold(Deadline::Always, |fresh, check| {
+                    fresh.and(self.current_until(check))
+                });
+            if fresh != Deadline::Never {
+                slot.store(Some(Arc::new(Entry {
+                    changes,
+                    fresh,
+                    rendered: rendered.clone(),
+                })));
+            }
         }
         rendered
+    }
+
+    /// Whether every result is fresh or from startup, before looking any probe up: a report with
+    /// an uncached probe (a liveness probe's, on every request) is given up at once.
+    fn may_reuse(report: &crate::Report) -> bool {
+        report.checks().iter().all(|check| {
+            check.kind() == Kind::Startup
+                || check.snapshot().freshness.fresh_until() != Deadline::Never
+        })
+    }
+
+    /// Until when `check` stays what its probe serves: while it is fresh if it is the probe's
+    /// latest result; for good if it is a startup probe's latched pass (it never runs again);
+    /// otherwise not at all.
+    fn current_until(&self, check: &crate::CheckResult) -> Deadline {
+        let Some(slot) = self.slot(check.kind(), check.name()) else {
+            return Deadline::Never;
+        };
+        let id = check.snapshot().id;
+        match check.kind() {
+            Kind::Startup if slot.latched().is_some_and(|latched| latched.id == id) => {
+                Deadline::Always
+            }
+            Kind::Startup => Deadline::Never,
+            _ if slot.latest_id() == Some(id) => check.snapshot().freshness.fresh_until(),
+            _ => Deadline::Never,
+        }
     }
 
     /// What [`render`](Self::render) would return without evaluating anything: the cached body,
@@ -177,38 +216,23 @@ impl Health {
             Scope::Kind(Kind::Startup) => !inner.gates.is_started(),
             Scope::Kind(Kind::Liveness) => false,
         };
-        if gated {
+        if gated || !cached.fresh.holds(Instant::now()) {
             return None;
         }
-        let now = Instant::now();
-        let fresh = |slot: &Slot| slot.fresh_id(now);
-        let latched = |slot: &Slot| slot.latched().map(|s| s.id);
-        let mut ids = cached.stamp.iter();
-        let mut matches = |slots: &[Arc<Slot>], id: &dyn Fn(&Slot) -> Option<u64>| {
-            slots
-                .iter()
-                .all(|slot| id(slot).is_some_and(|current| ids.next() == Some(&current)))
+        let kinds: &[Kind] = match scope {
+            Scope::Kind(kind) => &[kind][..],
+            Scope::All => &Kind::ALL,
         };
-        let slots = |kind: Kind| inner.slots[kind.index()].as_slice();
-        let all_match = match scope {
-            Scope::Kind(Kind::Startup) => matches(slots(Kind::Startup), &latched),
-            Scope::Kind(kind) => matches(slots(kind), &fresh),
-            Scope::All => {
-                matches(slots(Kind::Liveness), &fresh)
-                    && matches(slots(Kind::Readiness), &fresh)
-                    && matches(slots(Kind::Startup), &latched)
-            }
-        };
-        if !all_match || ids.next().is_some() {
+        let ctx = &inner.ctx;
+        if kinds
+            .iter()
+            .any(|&kind| ctx.changes(kind) != cached.changes[kind.index()])
+        {
             return None;
         }
-        if !inner.ctx.observers.is_empty() {
-            let kinds: &[Kind] = match scope {
-                Scope::Kind(kind) => &[kind][..],
-                Scope::All => &Kind::ALL,
-            };
-            for slot in kinds.iter().flat_map(|k| slots(*k)) {
-                inner.ctx.notify_cache_hit(slot.kind(), slot.name());
+        if !ctx.observers.is_empty() {
+            for slot in kinds.iter().flat_map(|k| &inner.slots[k.index()]) {
+                ctx.notify_cache_hit(slot.kind(), slot.name());
             }
         }
         Some(cached.rendered.clone())

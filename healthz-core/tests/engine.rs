@@ -1024,6 +1024,49 @@ async fn rendered_bodies_are_reused_while_results_are_fresh() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_result_stored_elsewhere_retires_the_rendered_body() {
+    use healthz_core::{Detail, Format, Scope};
+    let runs = counter();
+    let (up, replica) = switch(true);
+    let health = builder()
+        .readiness(
+            "db",
+            ProbeOptions::new().cache(Duration::from_secs(60)),
+            counting(&runs, MS, Status::Pass),
+        )
+        .readiness(
+            "replica",
+            ProbeOptions::new().interval(Duration::from_secs(1)),
+            replica,
+        )
+        .build()
+        .unwrap();
+    let ready = Scope::Kind(Kind::Readiness);
+    let text = |rendered: healthz_core::Rendered| String::from_utf8(rendered.into_body().to_vec());
+    // The poller's first run lands, then the body is rendered and served again as it is.
+    health.render(ready, Detail::Full, Format::Text).await;
+    sleep(Duration::from_millis(10)).await;
+    let first = health.render(ready, Detail::Full, Format::Text).await;
+    let again = health.render(ready, Detail::Full, Format::Text).await;
+    assert_eq!(first.body().as_ptr(), again.body().as_ptr());
+    assert_eq!(
+        text(first).unwrap(),
+        "[+]db ok\n[+]replica ok\nreadyz check passed\n"
+    );
+    // The poller stores a failure in the background: the next request shows it, although the
+    // rendered body's own deadline (db's cache, replica's polling) has not passed.
+    up.store(false, Ordering::SeqCst);
+    sleep(Duration::from_millis(1_010)).await;
+    let after = health.render(ready, Detail::Full, Format::Text).await;
+    assert!(
+        text(after)
+            .unwrap()
+            .starts_with("[+]db ok\n[-]replica failed")
+    );
+    assert_eq!(runs.load(Ordering::SeqCst), 1, "db was not run again");
+}
+
+#[tokio::test(start_paused = true)]
 async fn rendered_bodies_wait_for_startup() {
     use healthz_core::{Detail, Format, Scope};
     let (started, warmup) = switch(false);

@@ -9,7 +9,7 @@ use crate::ProbeOptions;
 
 /// Until when something holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Deadline {
+pub(crate) enum Deadline {
     /// Never.
     Never,
     /// While `now < deadline`.
@@ -21,12 +21,31 @@ enum Deadline {
 }
 
 impl Deadline {
-    fn holds(self, now: Instant) -> bool {
+    pub(crate) fn holds(self, now: Instant) -> bool {
         match self {
             Deadline::Never => false,
             Deadline::Before(deadline) => now < deadline,
             Deadline::Through(deadline) => now <= deadline,
             Deadline::Always => true,
+        }
+    }
+
+    /// The deadline that holds while both hold.
+    pub(crate) fn and(self, other: Self) -> Self {
+        use Deadline::{Always, Before, Never, Through};
+        match (self, other) {
+            (Never, _) | (_, Never) => Never,
+            (Always, d) | (d, Always) => d,
+            (Before(a), Before(b)) => Before(a.min(b)),
+            (Through(a), Through(b)) => Through(a.min(b)),
+            // `now < b` implies `now <= a` when `b <= a`; otherwise `now <= a` is the stricter.
+            (Before(b), Through(a)) | (Through(a), Before(b)) => {
+                if b <= a {
+                    Before(b)
+                } else {
+                    Through(a)
+                }
+            }
         }
     }
 
@@ -108,9 +127,9 @@ impl Freshness {
         }
     }
 
-    /// Whether the result is [`Age::Fresh`] at `now`: the cached read path, two instants compared.
-    pub(crate) fn is_fresh(&self, now: Instant) -> bool {
-        self.fresh.holds(now)
+    /// Until when the result is [`Age::Fresh`]: what the render cache compares with the time.
+    pub(crate) fn fresh_until(&self) -> Deadline {
+        self.fresh
     }
 
     /// The result's [`Age`] at `now`.
@@ -191,7 +210,7 @@ mod tests {
     }
 
     #[test]
-    fn is_fresh_agrees_with_age() {
+    fn fresh_until_agrees_with_age() {
         let at = Instant::now();
         for options in [
             ProbeOptions::new(),
@@ -203,13 +222,31 @@ mod tests {
             for offset in [0, 1, 99, 100, 101, 299, 300, 301, 10_000] {
                 let now = at + ms(offset);
                 assert_eq!(
-                    freshness.is_fresh(now),
+                    freshness.fresh_until().holds(now),
                     freshness.age(now) == Age::Fresh,
                     "{options:?} +{offset}ms"
                 );
             }
         }
-        assert!(!Freshness::never(at).is_fresh(at));
+        assert!(!Freshness::never(at).fresh_until().holds(at));
         assert_eq!(Freshness::never(at).age(at), Age::Expired);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_joined_deadline_holds_exactly_while_both_hold(
+            a in 0..6u64, b in 0..6u64, kinds in (0..4u8, 0..4u8), now in 0..8u64,
+        ) {
+            let base = Instant::now();
+            let deadline = |kind: u8, at: u64| match kind {
+                0 => Deadline::Never,
+                1 => Deadline::Before(base + ms(at)),
+                2 => Deadline::Through(base + ms(at)),
+                _ => Deadline::Always,
+            };
+            let (x, y) = (deadline(kinds.0, a), deadline(kinds.1, b));
+            let now = base + ms(now);
+            proptest::prop_assert_eq!(x.and(y).holds(now), x.holds(now) && y.holds(now));
+        }
     }
 }

@@ -85,9 +85,23 @@ pub(crate) struct RunCtx {
     pub(crate) observers: Vec<Arc<dyn Observer>>,
     pub(crate) events: Hub,
     pub(crate) history: HistoryLimits,
+    /// Per kind, how many times a result of the kind was stored or latched: a rendered body is
+    /// reusable while the counts of the kinds it shows are as they were before it was evaluated
+    /// (one load per kind, however many probes the body shows).
+    pub(crate) changes: [AtomicU64; 3],
 }
 
 impl RunCtx {
+    /// Counts a result of `kind` stored or latched, after the store.
+    pub(crate) fn changed(&self, kind: Kind) {
+        self.changes[kind.index()].fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// How many results of `kind` were stored or latched so far.
+    pub(crate) fn changes(&self, kind: Kind) -> u64 {
+        self.changes[kind.index()].load(Ordering::SeqCst)
+    }
+
     pub(crate) fn notify_run(&self, event: &RunEvent<'_>) {
         for observer in &self.observers {
             observer.on_run(event);

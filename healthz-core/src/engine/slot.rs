@@ -100,11 +100,9 @@ impl Slot {
         }
     }
 
-    /// The id of the latest result when a read would serve it unchanged and without a run.
-    pub(crate) fn fresh_id(&self, now: Instant) -> Option<u64> {
-        let latest = self.latest.load();
-        let snapshot = latest.as_ref()?;
-        snapshot.freshness.is_fresh(now).then_some(snapshot.id)
+    /// The id of the latest result stored, if any.
+    pub(crate) fn latest_id(&self) -> Option<u64> {
+        self.latest.load().as_ref().map(|snapshot| snapshot.id)
     }
 
     /// A startup probe's latched pass, once it has passed.
@@ -146,6 +144,7 @@ impl Slot {
             async move {
                 let (snapshot, change) = slot.execute(&ctx).await;
                 slot.latest.store(Some(Arc::clone(&snapshot)));
+                ctx.changed(slot.kind());
                 slot.runs
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
