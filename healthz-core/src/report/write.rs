@@ -26,7 +26,7 @@ pub(super) fn body(out: &mut Vec<u8>, json: &Json<'_>) {
         notes,
     } = *json;
     out.extend_from_slice(b"{\"status\":");
-    string(out, report.status().as_str());
+    out.extend_from_slice(quoted(report.status()));
     if detail == Detail::Full {
         let meta = report.meta();
         for (key, value) in [
@@ -98,7 +98,7 @@ impl Entry {
             out.push(b',');
         }
         out.extend_from_slice(b"\"status\":");
-        string(out, check.status().as_str());
+        out.extend_from_slice(quoted(check.status()));
         out.extend_from_slice(b",\"time\":\"");
         out.extend_from_slice(&rfc3339_millis(check.time()));
         out.push(b'"');
@@ -139,6 +139,15 @@ impl Entry {
     }
 }
 
+/// A status as a JSON string.
+fn quoted(status: Status) -> &'static [u8] {
+    match status {
+        Status::Pass => b"\"pass\"",
+        Status::Warn => b"\"warn\"",
+        Status::Fail => b"\"fail\"",
+    }
+}
+
 /// A JSON array of strings.
 fn array<'a>(out: &mut Vec<u8>, items: impl Iterator<Item = &'a str>) {
     out.push(b'[');
@@ -172,12 +181,23 @@ const ESCAPE: [u8; 256] = {
 
 /// `text` as a JSON string, quotes included.
 pub(crate) fn string(out: &mut Vec<u8>, text: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = text.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
-    let mut start = 0;
-    for (i, &byte) in bytes.iter().enumerate() {
+    // Names, units, versions: nearly every string has nothing to escape, and is copied whole.
+    match bytes.iter().position(|&b| ESCAPE[usize::from(b)] != 0) {
+        None => out.extend_from_slice(bytes),
+        Some(first) => escaped(out, bytes, first),
+    }
+    out.push(b'"');
+}
+
+/// `bytes` escaped, the first byte to escape at `first`.
+fn escaped(out: &mut Vec<u8>, bytes: &[u8], first: usize) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.extend_from_slice(&bytes[..first]);
+    let mut start = first;
+    for (i, &byte) in bytes.iter().enumerate().skip(first) {
         let escape = ESCAPE[usize::from(byte)];
         if escape == 0 {
             continue;
@@ -198,7 +218,6 @@ pub(crate) fn string(out: &mut Vec<u8>, text: &str) {
         start = i + 1;
     }
     out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
 }
 
 /// The last second RFC 3339 can write with a four-digit year: 9999-12-31T23:59:59Z.
@@ -217,23 +236,29 @@ pub(crate) fn rfc3339_millis(time: SystemTime) -> [u8; 24] {
     let (year, month, day) = civil(secs / 86_400);
     let of_day = secs % 86_400;
     let mut buf = *b"0000-00-00T00:00:00.000Z";
-    let mut digits = |at: usize, value: u64, width: u32| {
-        for k in 0..width {
-            let place = 10u64.pow(width - 1 - k);
-            // A single digit: the cast cannot truncate.
-            #[allow(clippy::cast_possible_truncation)]
-            let digit = (value / place % 10) as u8;
-            buf[at + k as usize] = b'0' + digit;
-        }
+    let mut two = |at: usize, value: u64| {
+        buf[at] = digit(value / 10);
+        buf[at + 1] = digit(value);
     };
-    digits(0, year, 4);
-    digits(5, month, 2);
-    digits(8, day, 2);
-    digits(11, of_day / 3600, 2);
-    digits(14, of_day / 60 % 60, 2);
-    digits(17, of_day % 60, 2);
-    digits(20, u64::from(millis), 3);
+    two(0, year / 100);
+    two(2, year);
+    two(5, month);
+    two(8, day);
+    two(11, of_day / 3600);
+    two(14, of_day / 60 % 60);
+    two(17, of_day % 60);
+    let millis = u64::from(millis);
+    two(21, millis);
+    buf[20] = digit(millis / 100);
     buf
+}
+
+/// The last decimal digit of `value`, in ASCII.
+fn digit(value: u64) -> u8 {
+    // A value below 10: the cast cannot truncate.
+    #[allow(clippy::cast_possible_truncation)]
+    let digit = (value % 10) as u8;
+    b'0' + digit
 }
 
 /// The year, month and day of `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`, for
