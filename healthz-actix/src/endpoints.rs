@@ -58,6 +58,8 @@ impl HttpServiceFactory for Endpoints {
             };
             // One scope per endpoint: a request for any other path costs one prefix comparison
             // per endpoint, and the `{name}` pattern (a regex) is only tried under its prefix.
+            // (Measured with callgrind: flat resources cost a route mounted after these 6,900
+            // instructions more per request, and `/readyz` 980 more.)
             // Every method reaches the handler: the layer decides access before the method.
             let mut scope = web::scope(route.path())
                 .app_data(mounted)
@@ -98,6 +100,11 @@ impl Headers for ActixHeaders<'_> {
             other => self.0.get_all(other),
         };
         values.map(HeaderValue::as_bytes)
+    }
+
+    fn contains_any(&self, names: &[&'static str]) -> bool {
+        // One walk over the names the request carries (actix stores them lower case).
+        self.0.keys().any(|key| names.contains(&key.as_str()))
     }
 }
 

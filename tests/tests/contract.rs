@@ -986,11 +986,15 @@ async fn an_untrusted_local_proxys_clients_get_no_details(adapter: Adapter) {
     ];
     for policy in policies {
         let server = adapter.serve(Endpoints::new(troubled()).access(policy.clone()));
+        // Every header a proxy adds, as proxies spell them on the wire.
         for header in [
             REMOTE,
             ("x-forwarded-for", "127.0.0.1"),
             ("forwarded", "for=203.0.113.9"),
-            ("x-real-ip", "203.0.113.9"),
+            ("X-Real-IP", "203.0.113.9"),
+            ("X-Forwarded-Host", "status.example.com"),
+            ("X-Forwarded-Proto", "https"),
+            ("Via", "1.1 nginx"),
         ] {
             let answer = get_with(&server, "/readyz?verbose", &[header]).await;
             assert_eq!(answer.status, 503, "{policy:?} {header:?}");

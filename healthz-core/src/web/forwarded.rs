@@ -44,9 +44,7 @@ pub(crate) const FORWARDING: [&str; 6] = [
 
 /// Whether the request carries a header that proxies add ([`FORWARDING`]), believed or not.
 pub(crate) fn is_forwarded(headers: &(impl Headers + ?Sized)) -> bool {
-    FORWARDING
-        .iter()
-        .any(|name| headers.values(name).next().is_some())
+    headers.contains_any(&FORWARDING)
 }
 
 /// Who a trusted proxy's header says the client is.

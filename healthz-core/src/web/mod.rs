@@ -81,6 +81,14 @@ pub trait Headers {
     fn values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]>
     where
         Self: 'a;
+
+    /// Whether the request carries any of the headers `names` (lower case). Asked on every
+    /// request, for the six headers that say a request was forwarded; by default one
+    /// [`values`](Self::values) per name. A map that is cheaper to walk once than to probe six
+    /// times (a request carries a handful of headers) overrides it.
+    fn contains_any(&self, names: &[&'static str]) -> bool {
+        names.iter().any(|name| self.values(name).next().is_some())
+    }
 }
 
 impl Headers for http::HeaderMap {
@@ -108,6 +116,11 @@ impl Headers for http::HeaderMap {
             other => self.get_all(other),
         };
         values.iter().map(http::HeaderValue::as_bytes)
+    }
+
+    fn contains_any(&self, names: &[&'static str]) -> bool {
+        // One walk over the names the request carries (`http` stores them lower case).
+        self.keys().any(|key| names.contains(&key.as_str()))
     }
 }
 
