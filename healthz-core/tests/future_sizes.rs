@@ -22,9 +22,9 @@ fn the_answer_and_render_futures_are_small() {
     let target = endpoints.routes().next().unwrap().target();
     let headers = http::HeaderMap::new();
     let request = Request::new("GET", &headers);
-    let answer = std::mem::size_of_val(&endpoints.answer(target, None, &request));
-    let render = std::mem::size_of_val(&health.render(Scope::All, Detail::Full, Format::Json));
-    let evaluate = std::mem::size_of_val(&health.check(Kind::Readiness));
+    let answer = size_of_val(&endpoints.answer(target, None, &request));
+    let render = size_of_val(&health.render(Scope::All, Detail::Full, Format::Json));
+    let evaluate = size_of_val(&health.check(Kind::Readiness));
     assert!(answer <= 768, "Endpoints::answer's future: {answer} bytes");
     assert!(render <= 64, "Health::render's future: {render} bytes");
     assert!(
