@@ -207,38 +207,49 @@ impl Health {
                 };
                 (status, gate, checks, excluded)
             }
-            Scope::All => {
-                let (live, ready) = tokio::join!(
-                    self.evaluate_kind(Kind::Liveness, &filter),
-                    self.evaluate_kind(Kind::Readiness, &filter)
-                );
-                // Readiness has settled startup: either it latched, or its report holds the
-                // startup probes' results (then they are not listed twice).
-                let startup = if ready.1 == Some(Gate::Starting) {
-                    (Status::Fail, None, Vec::new())
-                } else {
-                    self.evaluate_kind(Kind::Startup, &filter).await
-                };
-                let mut excluded = self.excluded(Kind::Liveness, &filter);
-                if ready.1.is_none() {
-                    excluded.extend(self.excluded(Kind::Readiness, &filter));
-                }
-                if ready.1 != Some(Gate::Starting) {
-                    excluded.extend(self.excluded(Kind::Startup, &filter));
-                }
-                self.publish_whole(&filter, Kind::Liveness, live.0, None);
-                self.publish_whole(&filter, Kind::Readiness, ready.0, ready.1.as_ref());
-                self.publish_whole(&filter, Kind::Startup, startup.0, None);
-                let status = live.0.worst(ready.0).worst(startup.0);
-                let mut checks = live.2;
-                checks.extend(ready.2);
-                checks.extend(startup.2);
-                (status, ready.1, checks, excluded)
-            }
+            // Every kind at once (`/healthz`): three evaluations in one future, boxed so that
+            // the future of the usual one-kind evaluation stays small (see `evaluate_all`).
+            Scope::All => Box::pin(self.evaluate_all(&filter)).await,
         };
         Report::new(scope, status, gate, checks, Arc::clone(&self.inner.meta))
             .excluding(excluded, unmatched)
             .with_unmatched_tags(unmatched_tags)
+    }
+
+    /// Evaluates every kind: liveness and readiness together, then startup unless readiness
+    /// already holds its results. Its future holds three evaluations; `select` boxes it, so
+    /// that a one-kind evaluation, which every `/livez` and uncached `/readyz` request awaits in
+    /// a handler future that the framework boxes, stays within the allocator's fast path.
+    async fn evaluate_all(
+        &self,
+        filter: &Filter<'_>,
+    ) -> (Status, Option<Gate>, Vec<CheckResult>, Vec<Arc<ProbeMeta>>) {
+        let (live, ready) = tokio::join!(
+            self.evaluate_kind(Kind::Liveness, filter),
+            self.evaluate_kind(Kind::Readiness, filter)
+        );
+        // Readiness has settled startup: either it latched, or its report holds the startup
+        // probes' results (then they are not listed twice).
+        let startup = if ready.1 == Some(Gate::Starting) {
+            (Status::Fail, None, Vec::new())
+        } else {
+            self.evaluate_kind(Kind::Startup, filter).await
+        };
+        let mut excluded = self.excluded(Kind::Liveness, filter);
+        if ready.1.is_none() {
+            excluded.extend(self.excluded(Kind::Readiness, filter));
+        }
+        if ready.1 != Some(Gate::Starting) {
+            excluded.extend(self.excluded(Kind::Startup, filter));
+        }
+        self.publish_whole(filter, Kind::Liveness, live.0, None);
+        self.publish_whole(filter, Kind::Readiness, ready.0, ready.1.as_ref());
+        self.publish_whole(filter, Kind::Startup, startup.0, None);
+        let status = live.0.worst(ready.0).worst(startup.0);
+        let mut checks = live.2;
+        checks.extend(ready.2);
+        checks.extend(startup.2);
+        (status, ready.1, checks, excluded)
     }
 
     /// Publishes a kind's status, when the filter covers the whole kind.
@@ -343,8 +354,9 @@ impl Health {
                     Readiness::Open => {}
                     Readiness::Closed(gate) => return (Status::Fail, Some(gate), Vec::new()),
                     Readiness::Starting => {
-                        // Every startup probe decides the gate, whatever the filter.
-                        let startup = self.evaluate_startup(&Filter::EVERYTHING).await;
+                        // Every startup probe decides the gate, whatever the filter. Boxed: only
+                        // while starting, and it would double the size of every evaluation.
+                        let startup = Box::pin(self.evaluate_startup(&Filter::EVERYTHING)).await;
                         if !self.is_started() {
                             return (Status::Fail, Some(Gate::Starting), startup.2);
                         }
@@ -353,7 +365,9 @@ impl Health {
                 let checks = self.results(slots, filter).await;
                 (aggregate(&checks), None, checks)
             }
-            Kind::Startup => self.evaluate_startup(filter).await,
+            // Boxed, as the gate's: startup probes are read until they latch, then the render
+            // cache answers `/startupz`.
+            Kind::Startup => Box::pin(self.evaluate_startup(filter)).await,
             Kind::Liveness => {
                 let checks = self.results(slots, filter).await;
                 (aggregate(&checks), None, checks)

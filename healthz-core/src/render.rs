@@ -119,20 +119,6 @@ impl Health {
         if let Some(hit) = self.hit(scope, slot) {
             return hit;
         }
-        // The evaluation's future is about a kilobyte: boxed, it is allocated only on a miss,
-        // and the future of every caller (a framework boxes its handler's on every request)
-        // stays small enough for the allocator's fast path.
-        Box::pin(self.render_anew(scope, detail, format, slot)).await
-    }
-
-    /// Evaluates and renders `scope`, and stores the body in `slot` if it can be reused.
-    async fn render_anew(
-        &self,
-        scope: Scope,
-        detail: Detail,
-        format: Format,
-        slot: &ArcSwapOption<Entry>,
-    ) -> Rendered {
         let report = self.evaluate(scope, &[]).await;
         let rendered = Rendered {
             status: report.status(),

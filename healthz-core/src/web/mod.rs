@@ -839,8 +839,7 @@ impl Endpoints {
                 if !query.tags.is_empty() {
                     selection = selection.tags(query.tags.iter().map(|t| t.clone().into_owned()));
                 }
-                // Boxed, as `render` boxes its evaluation: this future stays small.
-                let report = Box::pin(health.select(&selection, &exclude)).await;
+                let report = health.select(&selection, &exclude).await;
                 (report.status(), report.to_bytes(detail, format))
             }
         };
