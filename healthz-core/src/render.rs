@@ -3,7 +3,8 @@
 //! A prober asks the same question every few seconds, and while every probe's cached result is
 //! still fresh the answer is byte-for-byte the same. [`Health::render`] keeps the last body it
 //! rendered for each scope, detail and format, with the counts of results stored for the kinds it
-//! shows (taken before it was evaluated) and until when all of them stay fresh. A request gets
+//! shows (taken before its results were checked to be their probes' current ones) and until when
+//! all of them stay fresh. A request gets
 //! that body back while those counts are unchanged and the deadline holds: one load per kind and
 //! one comparison of instants, however many probes the body shows; no allocation, no
 //! serialization.
@@ -52,8 +53,9 @@ impl Rendered {
 
 /// One cached body, and when it stops being current.
 struct Entry {
-    /// The results stored per kind before the body was evaluated
-    /// ([`RunCtx::changes`](crate::engine::RunCtx::changes)); only the scope's kinds are compared.
+    /// The results stored per kind, counted before the body's results were checked to be
+    /// current ([`RunCtx::changes`](crate::engine::RunCtx::changes)); only the scope's kinds
+    /// are compared.
     changes: [u64; 3],
     /// While every result the body shows is fresh.
     fresh: Deadline,

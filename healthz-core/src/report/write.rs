@@ -55,8 +55,9 @@ pub(super) fn body(out: &mut Vec<u8>, json: &Json<'_>) {
         output_limit,
     };
     if entry.with_kind {
-        for (n, group) in by_name(checks).iter().enumerate() {
-            entry.group(out, n, checks, group);
+        let (order, groups) = by_name(checks);
+        for (n, group) in groups.into_iter().enumerate() {
+            entry.group(out, n, checks, &order[group]);
         }
     } else {
         for i in 0..checks.len() {
