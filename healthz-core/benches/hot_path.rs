@@ -38,7 +38,8 @@ fn evaluate_ten_cached(bencher: Bencher<'_, '_>) {
 }
 
 /// What the endpoint serves for ten cached probes: the pre-rendered body, reused while every
-/// result is fresh (one lock-free read per probe, no allocation, no serialization).
+/// result is fresh (one counter per kind and one deadline compared, no allocation, no
+/// serialization).
 #[divan::bench(threads = [1, 2])]
 fn render_ten_cached(bencher: Bencher<'_, '_>) {
     let (runtime, health) = cached(10);
