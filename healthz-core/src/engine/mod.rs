@@ -86,8 +86,8 @@ pub(crate) struct RunCtx {
     pub(crate) events: Hub,
     pub(crate) history: HistoryLimits,
     /// Per kind, how many times a result of the kind was stored or latched: a rendered body is
-    /// reusable while the counts of the kinds it shows are as they were before it was evaluated
-    /// (one load per kind, however many probes the body shows).
+    /// reusable while the counts of the kinds it shows are as they were when its results were
+    /// checked to be current (one load per kind, however many probes the body shows).
     pub(crate) changes: [AtomicU64; 3],
 }
 

@@ -109,9 +109,7 @@ struct Rfc3339(std::time::SystemTime);
 
 impl serde::Serialize for Rfc3339 {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let text = write::rfc3339_millis(self.0);
-        // ASCII digits and punctuation: always UTF-8.
-        serializer.serialize_str(std::str::from_utf8(&text).unwrap_or_default())
+        serializer.serialize_str(write::as_text(&write::rfc3339_millis(self.0)))
     }
 }
 

@@ -262,6 +262,12 @@ fn digit(value: u64) -> u8 {
     b'0' + digit
 }
 
+/// A time written by [`rfc3339_millis`], as text.
+pub(crate) fn as_text(stamp: &[u8; 24]) -> &str {
+    // ASCII digits and punctuation: always UTF-8.
+    std::str::from_utf8(stamp).unwrap_or_default()
+}
+
 /// The year, month and day of `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`, for
 /// days on or after the epoch).
 fn civil(days: u64) -> (u64, u64, u64) {

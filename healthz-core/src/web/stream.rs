@@ -217,7 +217,8 @@ fn frame(name: Option<&str>, data: &Value, before: &str) -> Bytes {
 }
 
 fn time(at: SystemTime) -> Value {
-    Value::String(String::from_utf8_lossy(&crate::report::write::rfc3339_millis(at)).into_owned())
+    use crate::report::write::{as_text, rfc3339_millis};
+    Value::String(as_text(&rfc3339_millis(at)).to_owned())
 }
 
 fn millis(duration: Duration) -> Value {
