@@ -11,11 +11,13 @@ use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
 
-/// Records every event's message and fields, and every span's name.
+/// Records every event's message and fields (and the span it happened in), and every span's name.
 #[derive(Default, Clone)]
 struct Recorder {
     events: Arc<Mutex<Vec<String>>>,
     spans: Arc<Mutex<Vec<String>>>,
+    /// The spans entered and not yet exited, innermost last.
+    entered: Arc<Mutex<Vec<u64>>>,
 }
 
 struct Fields(String);
@@ -47,10 +49,53 @@ impl Subscriber for Recorder {
     fn event(&self, event: &Event<'_>) {
         let mut fields = Fields(event.metadata().level().to_string());
         event.record(&mut fields);
+        if let Some(&id) = self.entered.lock().unwrap().last() {
+            let spans = self.spans.lock().unwrap();
+            let _ = write!(fields.0, " in={}", spans[usize::try_from(id).unwrap() - 1]);
+        }
         self.events.lock().unwrap().push(fields.0);
     }
-    fn enter(&self, _: &Id) {}
-    fn exit(&self, _: &Id) {}
+    fn enter(&self, id: &Id) {
+        self.entered.lock().unwrap().push(id.into_u64());
+    }
+    fn exit(&self, _: &Id) {
+        self.entered.lock().unwrap().pop();
+    }
+}
+
+#[test]
+fn what_a_probe_logs_is_inside_its_runs_span() {
+    let recorder = Recorder::default();
+    let _guard = tracing::subscriber::set_default(recorder.clone());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let health = Health::builder()
+        .without_registered()
+        .liveness("loop", ProbeOptions::new(), || async {
+            tracing::info!("probe speaking");
+            Check::pass()
+        })
+        .build()
+        .unwrap();
+    runtime.block_on(health.check(Kind::Liveness));
+    let events = recorder.events.lock().unwrap();
+    let spoken: Vec<_> = events
+        .iter()
+        .filter(|e| e.contains("probe speaking"))
+        .collect();
+    assert_eq!(spoken.len(), 1, "{events:#?}");
+    assert!(
+        spoken[0].ends_with(" in=healthz.probe kind=liveness probe=loop"),
+        "{spoken:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e.contains("probe run finished") && e.contains("in=healthz.probe")),
+        "{events:#?}"
+    );
 }
 
 #[test]
