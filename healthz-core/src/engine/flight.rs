@@ -8,12 +8,12 @@
 
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
 use futures_util::FutureExt as _;
 
-use super::Snapshot;
+use super::{Snapshot, lock};
 use crate::Status;
 
 /// The run in flight of one probe, if any.
@@ -76,10 +76,6 @@ impl Future for Running {
             }
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Ends a run: records its result for the callers that joined, wakes them, and clears the

@@ -19,8 +19,8 @@ pub(crate) mod slot;
 pub(crate) mod thresholds;
 
 use std::borrow::Cow;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
@@ -53,6 +53,12 @@ pub(crate) struct Snapshot {
     pub(crate) outcome: Option<Outcome>,
     /// How it ages, from the monotonic time it was made.
     pub(crate) freshness: Freshness,
+}
+
+/// Locks `mutex`, whether or not a panic poisoned it: the engine's locks guard no invariant
+/// that a panic could break halfway (each is held for a read, a swap or a push).
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The source of [`Snapshot::id`].

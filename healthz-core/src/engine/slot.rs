@@ -1,21 +1,23 @@
 //! One probe's run-time state: its latest result, the run in flight, its thresholds, and for a
 //! startup probe its latched pass.
 //!
-//! Reads are lock-free (`ArcSwapOption::load`). A read that needs a fresh result joins the run in
-//! flight or starts one ([`flight`](super::flight)).
+//! A read takes the latest result under a lock held for a pointer copy, never across an `.await`
+//! (a `Mutex` rather than `arc-swap` here: a run stores a result per read on uncached probes, and
+//! `arc-swap`'s store walks every thread's debt list, three times the cost of the lock and unlock).
+//! A read that needs a fresh result joins the run in flight or starts one
+//! ([`flight`](super::flight)).
 
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
-use arc_swap::ArcSwapOption;
 use tokio::time::Instant;
 use tracing::Instrument as _;
 
 use super::flight::{Flight, Running};
 use super::freshness::{Age, Freshness};
 use super::thresholds::{History, Transition};
-use super::{RunCtx, Snapshot, execute, next_id};
+use super::{RunCtx, Snapshot, execute, lock, next_id};
 use crate::escape::one_line;
 use crate::events::{Event, ProbeRun};
 use crate::history::{Run, RunLog};
@@ -36,7 +38,7 @@ pub(crate) enum Read {
 pub(crate) struct Slot {
     pub(crate) probe: Arc<ProbeMeta>,
     runner: Runner,
-    latest: ArcSwapOption<Snapshot>,
+    latest: Mutex<Option<Arc<Snapshot>>>,
     flight: Arc<Flight>,
     history: Mutex<History>,
     /// The latest runs, for [`Health::history`](crate::Health::history).
@@ -61,7 +63,7 @@ impl Slot {
         Slot {
             probe: Arc::new(probe),
             runner,
-            latest: ArcSwapOption::empty(),
+            latest: Mutex::new(None),
             flight: Arc::default(),
             history: Mutex::default(),
             runs: Mutex::default(),
@@ -84,8 +86,9 @@ impl Slot {
 
     /// Reads without running anything.
     pub(crate) fn read(&self, now: Instant) -> Read {
-        let latest = self.latest.load();
+        let latest = lock(&self.latest);
         let Some(snapshot) = latest.as_ref() else {
+            drop(latest);
             return if self.is_polled() {
                 Read::Ready(Arc::new(self.pending()))
             } else {
@@ -95,14 +98,17 @@ impl Slot {
         match snapshot.freshness.age(now) {
             Age::Fresh => Read::Ready(Arc::clone(snapshot)),
             Age::Revalidate => Read::Revalidate(Arc::clone(snapshot)),
-            Age::Stale { age, max } => Read::Ready(Arc::new(stale(age, max))),
+            Age::Stale { age, max } => {
+                drop(latest);
+                Read::Ready(Arc::new(stale(age, max)))
+            }
             Age::Expired => Read::Run,
         }
     }
 
     /// The id of the latest result stored, if any.
     pub(crate) fn latest_id(&self) -> Option<u64> {
-        self.latest.load().as_ref().map(|snapshot| snapshot.id)
+        lock(&self.latest).as_ref().map(|snapshot| snapshot.id)
     }
 
     /// A startup probe's latched pass, once it has passed.
@@ -132,7 +138,7 @@ impl Slot {
 
     /// The recorded runs, oldest first.
     pub(crate) fn history(&self) -> Vec<Run> {
-        let runs = self.runs.lock().unwrap_or_else(PoisonError::into_inner);
+        let runs = lock(&self.runs);
         runs.runs().collect()
     }
 
@@ -143,12 +149,11 @@ impl Slot {
             let (slot, ctx) = (Arc::clone(self), Arc::clone(ctx));
             async move {
                 let (snapshot, change) = slot.execute(&ctx).await;
-                slot.latest.store(Some(Arc::clone(&snapshot)));
+                // The result it replaces is dropped once the lock is released.
+                let replaced = lock(&slot.latest).replace(Arc::clone(&snapshot));
+                drop(replaced);
                 ctx.changed(slot.kind());
-                slot.runs
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(Arc::clone(&snapshot), ctx.history);
+                lock(&slot.runs).push(Arc::clone(&snapshot), ctx.history);
                 ctx.events.send(|| {
                     Event::Run(ProbeRun {
                         kind: slot.kind(),
@@ -186,11 +191,8 @@ impl Slot {
         let duration = finished - started;
         let (raw_status, output, observed, details) = check.into_parts();
         let output = output.map(|o| redact(&o).into_owned());
-        let (status, output, change) = self
-            .history
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .apply(&self.probe.options, raw_status, output);
+        let (status, output, change) =
+            lock(&self.history).apply(&self.probe.options, raw_status, output);
         let snapshot = Arc::new(Snapshot {
             id: next_id(),
             status,
