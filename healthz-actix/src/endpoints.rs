@@ -120,6 +120,18 @@ fn header_name(name: ResponseHeader) -> HeaderName {
     }
 }
 
+/// actix's value for a header value the layer answers with: the common ones built at compile
+/// time, as `healthz_core::web::http_value` builds `http` 1's (actix uses `http` 0.2).
+fn header_value(value: &'static str) -> HeaderValue {
+    match value {
+        layer::HEALTH_JSON => const { HeaderValue::from_static(layer::HEALTH_JSON) },
+        layer::TEXT => const { HeaderValue::from_static(layer::TEXT) },
+        layer::NO_STORE => const { HeaderValue::from_static(layer::NO_STORE) },
+        layer::NOSNIFF => const { HeaderValue::from_static(layer::NOSNIFF) },
+        other => HeaderValue::from_static(other),
+    }
+}
+
 async fn serve(req: HttpRequest) -> HttpResponse {
     let Some(mounted) = req.app_data::<Mounted>() else {
         // Only `Endpoints::register` mounts this handler, always with its data.
@@ -138,7 +150,7 @@ async fn serve(req: HttpRequest) -> HttpResponse {
     let status = StatusCode::from_u16(answer.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = HttpResponse::build(status);
     for (name, value) in answer.headers() {
-        response.insert_header((header_name(name), HeaderValue::from_static(value)));
+        response.insert_header((header_name(name), header_value(value)));
     }
     match answer.take_stream() {
         Some(stream) => response.streaming(stream),

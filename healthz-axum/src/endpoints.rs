@@ -5,7 +5,6 @@ use std::net::SocketAddr;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
-use axum::http::header::HeaderValue;
 use axum::http::{Response, StatusCode};
 use axum::routing::any;
 use healthz_core::web::{self as layer, Request as HealthRequest, Target, decode_segment};
@@ -100,7 +99,7 @@ async fn serve(mounted: Mounted, req: Request) -> Response<Body> {
     *response.status_mut() = answer.status_code();
     let headers = response.headers_mut();
     for (name, value) in answer.headers() {
-        headers.insert(name.http(), HeaderValue::from_static(value));
+        headers.insert(name.http(), layer::http_value(value));
     }
     response
 }
