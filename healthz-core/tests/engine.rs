@@ -130,6 +130,35 @@ async fn a_timeout_cancels_the_probe() {
     );
 }
 
+/// The timeout counts from the run's start, not from the first time the probe waits: a probe
+/// that spends 250 ms in its first poll (a synchronous call, say) and then hangs is cancelled at
+/// its 300 ms, not 300 ms after it first returned `Pending`. On the real clock (the paused one
+/// does not see a thread sleep), with a wide margin: 550 ms would be the wrong answer.
+#[tokio::test]
+async fn a_timeout_counts_from_the_start_of_the_run() {
+    let health = builder()
+        .readiness("slow-start", ProbeOptions::new().timeout(300 * MS), || {
+            let mut first = true;
+            std::future::poll_fn(move |_| {
+                if std::mem::take(&mut first) {
+                    std::thread::sleep(250 * MS);
+                }
+                std::task::Poll::<()>::Pending
+            })
+        })
+        .build()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let report = health.check(Kind::Readiness).await;
+    let took = start.elapsed();
+    let check = report.check("slow-start").unwrap();
+    assert_eq!(check.outcome(), Some(healthz_core::Outcome::Timeout));
+    assert!(
+        (300 * MS..450 * MS).contains(&took),
+        "answered after {took:?}, the timeout is 300ms from the start"
+    );
+}
+
 #[tokio::test]
 async fn a_panicking_probe_fails_and_the_service_lives_on() {
     let health = builder()

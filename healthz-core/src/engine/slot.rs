@@ -178,7 +178,7 @@ impl Slot {
         let span = tracing::info_span!("healthz.probe", kind = %self.kind(), probe = %self.name());
         let started = Instant::now();
         let timeout = self.probe.options.timeout_duration();
-        let call = execute::call(&self.runner, &ctx.state, timeout, &self.busy);
+        let call = execute::call(&self.runner, &ctx.state, started, timeout, &self.busy);
         // A span no subscriber wants is not entered: with `tracing`'s `log` feature on (actix-web
         // turns it on), each enter and exit of even a disabled span costs a `log` call, on every
         // poll of every run.
