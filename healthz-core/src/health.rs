@@ -211,9 +211,10 @@ impl Health {
             // the future of the usual one-kind evaluation stays small (see `evaluate_all`).
             Scope::All => Box::pin(self.evaluate_all(&filter)).await,
         };
-        Report::new(scope, status, gate, checks, Arc::clone(&self.inner.meta))
-            .excluding(excluded, unmatched)
-            .with_unmatched_tags(unmatched_tags)
+        let mut report = Report::new(scope, status, gate, checks, Arc::clone(&self.inner.meta));
+        report.record_excluded(excluded, unmatched);
+        report.record_unmatched_tags(unmatched_tags);
+        report
     }
 
     /// Evaluates every kind: liveness and readiness together, then startup unless readiness
@@ -273,6 +274,9 @@ impl Health {
 
     /// The names in `exclude` that no probe of `scope` has, sorted, without duplicates.
     fn unmatched(&self, scope: Scope, exclude: &[&str]) -> Vec<Box<str>> {
+        if exclude.is_empty() {
+            return Vec::new();
+        }
         let matches = |name: &str| match scope {
             Scope::Kind(kind) => self.has_probe(kind, name),
             Scope::All => Kind::ALL.into_iter().any(|kind| self.has_probe(kind, name)),

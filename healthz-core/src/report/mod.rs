@@ -231,21 +231,20 @@ impl Report {
         }
     }
 
-    /// Records the selected tags that no probe of the scope has.
-    pub(crate) fn with_unmatched_tags(mut self, unmatched_tags: Vec<Box<str>>) -> Self {
+    /// Records the selected tags that no probe of the scope has. In place: a report is large,
+    /// and a builder that takes and returns it by value copies it on every request.
+    pub(crate) fn record_unmatched_tags(&mut self, unmatched_tags: Vec<Box<str>>) {
         self.unmatched_tags = unmatched_tags;
-        self
     }
 
     /// Records what `exclude` left out (`excluded`) and the names it gave that matched nothing.
-    pub(crate) fn excluding(
-        mut self,
+    pub(crate) fn record_excluded(
+        &mut self,
         excluded: Vec<Arc<ProbeMeta>>,
         unmatched: Vec<Box<str>>,
-    ) -> Self {
+    ) {
         self.excluded = excluded;
         self.unmatched = unmatched;
-        self
     }
 
     /// The aggregate status: the worst [contribution](CheckResult::contribution) of any check, or
