@@ -418,7 +418,7 @@ fn parse_networks(setting: &'static str, networks: &str) -> Result<Vec<IpNet>, A
             .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
             .map_err(|_| AccessError::InvalidNetwork {
                 setting,
-                entry: printable(entry),
+                entry: printable(entry).into_owned(),
             })?;
         parsed.push(canonical(net.trunc()));
     }

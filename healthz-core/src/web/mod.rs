@@ -289,9 +289,50 @@ impl Response {
         }
     }
 
-    /// A one-line `text/plain` error.
+    /// A one-line `text/plain` error, in one allocation (the text, fitted to its length: a
+    /// `Bytes` made from a `String` with room to spare allocates a second block to share it).
     fn error(status: StatusCode, message: impl fmt::Display) -> Self {
-        Response::new(status, TEXT, Bytes::from(format!("{message}\n")))
+        let text = format!("{message}\n").into_boxed_str().into_boxed_bytes();
+        Response::new(status, TEXT, Bytes::from(text))
+    }
+
+    /// `404 not found`, allocating nothing.
+    fn not_found() -> Self {
+        Response::new(
+            StatusCode::NOT_FOUND,
+            TEXT,
+            Bytes::from_static(b"not found\n"),
+        )
+    }
+
+    /// `405` for `method`, with `Allow`. The methods HTTP defines besides `GET` and `HEAD` get a
+    /// constant answer (no allocation for a scanner's `POST`); any other is echoed, escaped.
+    fn method_not_allowed(method: &str) -> Self {
+        macro_rules! known {
+            ($($method:literal)*) => {
+                match method {
+                    $($method => Some(concat!(
+                        "method ", $method, " is not allowed here: use GET or HEAD\n"
+                    )),)*
+                    _ => None,
+                }
+            };
+        }
+        let response = match known!("POST" "PUT" "DELETE" "PATCH" "OPTIONS" "TRACE" "CONNECT") {
+            Some(text) => Response::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                TEXT,
+                Bytes::from_static(text.as_bytes()),
+            ),
+            None => Response::error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format_args!(
+                    "method {} is not allowed here: use GET or HEAD",
+                    printable(method)
+                ),
+            ),
+        };
+        response.with(ResponseHeader::Allow, "GET, HEAD")
     }
 
     fn with(mut self, name: ResponseHeader, value: &'static str) -> Self {
@@ -808,14 +849,7 @@ impl Endpoints {
             }
         };
         if !matches!(request.method, "GET" | "HEAD") {
-            return Response::error(
-                StatusCode::METHOD_NOT_ALLOWED,
-                format_args!(
-                    "method {} is not allowed here: use GET or HEAD",
-                    printable(request.method)
-                ),
-            )
-            .with(ResponseHeader::Allow, "GET, HEAD");
+            return Response::method_not_allowed(request.method);
         }
         match target.0 {
             Serves::Dashboard => return self.page(),
@@ -836,7 +870,7 @@ impl Endpoints {
         let (status, body) = match (target.0, name) {
             (Serves::Endpoint(endpoint), Some(name)) => {
                 let Scope::Kind(kind) = endpoint.scope() else {
-                    return Response::error(StatusCode::NOT_FOUND, "not found");
+                    return Response::not_found();
                 };
                 match health.check_probe(kind, name).await {
                     Some(report) => (report.status(), report.to_bytes(detail, format)),
@@ -860,10 +894,10 @@ impl Endpoints {
                     Serves::Endpoint(endpoint) => Selection::new(endpoint.scope()),
                     Serves::Group(i) => match self.shared.groups.get(i) {
                         Some(group) => group.selection.clone(),
-                        None => return Response::error(StatusCode::NOT_FOUND, "not found"),
+                        None => return Response::not_found(),
                     },
                     Serves::Dashboard | Serves::Events => {
-                        return Response::error(StatusCode::NOT_FOUND, "not found");
+                        return Response::not_found();
                     }
                 };
                 if !query.tags.is_empty() {
@@ -886,7 +920,7 @@ impl Endpoints {
     /// The dashboard page, when it is on.
     fn page(&self) -> Response {
         if !self.shared.dashboard {
-            return Response::error(StatusCode::NOT_FOUND, "not found");
+            return Response::not_found();
         }
         let mut page = Response::new(
             StatusCode::OK,
@@ -901,7 +935,7 @@ impl Endpoints {
     fn events(&self, detail: crate::Detail, head: bool) -> Response {
         let shared = &self.shared;
         if !shared.dashboard {
-            return Response::error(StatusCode::NOT_FOUND, "not found");
+            return Response::not_found();
         }
         let stream = if head {
             None
@@ -986,14 +1020,18 @@ pub fn decode_segment(raw: &str) -> Cow<'_, str> {
 }
 
 /// `text` with control characters escaped, cut to 64 characters (escapes included, so the echo
-/// stays short whatever the input), for echoing in an error.
-pub(crate) fn printable(text: &str) -> String {
+/// stays short whatever the input), for echoing in an error. Borrowed when there is nothing to
+/// escape or cut, as with most names and methods.
+pub(crate) fn printable(text: &str) -> Cow<'_, str> {
+    if text.chars().nth(64).is_none() && text.chars().all(|c| c.escape_debug().len() == 1) {
+        return Cow::Borrowed(text);
+    }
     let mut escaped = text.chars().flat_map(char::escape_debug);
     let mut out: String = escaped.by_ref().take(64).collect();
     if escaped.next().is_some() {
         out.push('…');
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Not public API: the builder methods of an adapter's `Endpoints`, a newtype over
@@ -1091,7 +1129,55 @@ macro_rules! __endpoints_builder {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// What `printable` wrote before it could borrow: the oracle for the proptest below.
+    fn printable_owned(text: &str) -> String {
+        let mut escaped = text.chars().flat_map(char::escape_debug);
+        let mut out: String = escaped.by_ref().take(64).collect();
+        if escaped.next().is_some() {
+            out.push('…');
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn printable_borrows_only_what_it_would_write_unchanged(text in any::<String>()) {
+            let printed = printable(&text);
+            prop_assert_eq!(&*printed, printable_owned(&text));
+            prop_assert_eq!(matches!(printed, Cow::Borrowed(_)), *printed == *text);
+        }
+
+        #[test]
+        fn printable_borrows_plain_names(text in "[a-zA-Z0-9_.-]{0,64}") {
+            prop_assert!(matches!(printable(&text), Cow::Borrowed(_)));
+        }
+    }
+
+    #[test]
+    fn a_known_method_gets_the_message_any_method_gets() {
+        for method in [
+            "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT", "BREW", "P\nST",
+        ] {
+            let answer = Response::method_not_allowed(method);
+            let formatted = format!(
+                "method {} is not allowed here: use GET or HEAD\n",
+                printable(method)
+            );
+            assert_eq!(answer.status(), 405);
+            assert_eq!(answer.body().as_ref(), formatted.as_bytes(), "{method}");
+            assert!(
+                answer
+                    .headers()
+                    .any(|h| h == (ResponseHeader::Allow, "GET, HEAD")),
+                "{method}"
+            );
+        }
+        assert_eq!(Response::not_found().body().as_ref(), b"not found\n");
+    }
 
     #[test]
     fn each_header_value_is_the_value_it_names() {

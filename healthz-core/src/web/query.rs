@@ -36,7 +36,7 @@ impl<'a> Query<'a> {
                         "0" | "false" => false,
                         other => {
                             return Err(QueryError::Verbose {
-                                value: printable(other),
+                                value: printable(other).into_owned(),
                             });
                         }
                     }
@@ -150,7 +150,7 @@ mod tests {
         );
         assert_eq!(printable("a\u{0}b"), "a\\0b");
         assert_eq!(printable(&"x".repeat(100)).chars().count(), 65);
-        let controls = printable(&"\u{1}".repeat(100));
+        let controls = printable(&"\u{1}".repeat(100)).into_owned();
         assert!(controls.starts_with("\\u{1}\\u{1}") && controls.ends_with('…'));
         assert_eq!(controls.chars().count(), 65, "escapes count toward the cut");
         let long = Query::parse(&format!("verbose={}", "%01".repeat(500))).unwrap_err();
