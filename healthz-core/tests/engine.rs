@@ -236,6 +236,42 @@ async fn uncached_concurrent_callers_still_share_the_run_in_flight() {
     );
 }
 
+/// A caller who joined a run is answered by that run, even when the next run has started by the
+/// time it looks again (a flight is one value whose runs are generations).
+#[tokio::test(start_paused = true)]
+async fn a_caller_who_joined_a_run_gets_it_after_the_next_one_starts() {
+    use futures_util::FutureExt as _;
+    let runs = counter();
+    let health = one("slow", ProbeOptions::new(), {
+        let runs = Arc::clone(&runs);
+        move || {
+            let n = runs.fetch_add(1, Ordering::SeqCst) + 1;
+            async move {
+                sleep(100 * MS).await;
+                if n == 1 {
+                    Check::pass()
+                } else {
+                    Check::fail("a later run")
+                }
+            }
+        }
+    });
+    let first = health.check(Kind::Readiness);
+    let joined = health.check(Kind::Readiness);
+    tokio::pin!(first, joined);
+    assert!((&mut first).now_or_never().is_none(), "starts the run");
+    assert!((&mut joined).now_or_never().is_none(), "joins it");
+    sleep(150 * MS).await;
+    // The first run has finished; a new caller starts the next before the one who joined looks.
+    let second = health.check(Kind::Readiness);
+    tokio::pin!(second);
+    assert!((&mut second).now_or_never().is_none());
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+    assert_eq!(joined.await.status(), Status::Pass, "the run it joined");
+    assert_eq!(first.await.status(), Status::Pass);
+    assert_eq!(second.await.status(), Status::Fail);
+}
+
 #[tokio::test]
 async fn a_probe_that_answers_at_once_needs_no_task() {
     use futures_util::FutureExt as _;

@@ -3,8 +3,13 @@
 //! A new run is polled once on the caller's thread: a probe that answers at once (most liveness
 //! probes) costs no task and no extra trip through the caller's executor. A run still pending
 //! after that poll moves to a spawned task, where it finishes (and lands in the cache) whoever
-//! waits for it. Callers that arrive meanwhile join it through the flight registered before the
-//! poll. A run costs two allocations: the flight and the boxed run.
+//! waits for it. Callers that arrive meanwhile join it through the flight, marked running before
+//! the poll.
+//!
+//! Each probe's flight is one long-lived value: a run is a generation of it, not an allocation.
+//! Whoever joined generation `g` is answered by the result of `g` or of a later run, whichever
+//! the flight holds when it looks (a later one is only fresher). A run answered at once costs
+//! one allocation, the boxed run; callers who join add their wakers to a list.
 
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
@@ -16,29 +21,33 @@ use futures_util::FutureExt as _;
 use super::{Snapshot, lock};
 use crate::Status;
 
-/// The run in flight of one probe, if any.
+/// The runs of one probe: whether one is in flight, and the latest one's result.
 #[derive(Default)]
 pub(crate) struct Flight {
-    current: Mutex<Option<Arc<InFlight>>>,
-}
-
-/// One run: who waits for it, then its result.
-pub(crate) struct InFlight {
     state: Mutex<State>,
 }
 
-enum State {
-    /// The wakers of the callers that joined.
-    Running(Vec<Waker>),
-    Done(Arc<Snapshot>),
+#[derive(Default)]
+struct State {
+    /// A run is in flight: generation `generation`.
+    running: bool,
+    /// The number of runs started so far.
+    generation: u64,
+    /// The result of the latest run that finished.
+    result: Option<Arc<Snapshot>>,
+    /// The wakers of the callers waiting for the run in flight.
+    wakers: Vec<Waker>,
 }
 
 /// A run started or joined by [`Flight::run`]: its result, at once or when the run finishes.
 pub(crate) enum Running {
     /// The run finished during [`Flight::run`].
     Done(Option<Arc<Snapshot>>),
-    /// The run goes on elsewhere: in flight for other callers, or spawned.
-    Joined(Arc<InFlight>),
+    /// The run `generation` goes on elsewhere: in flight for other callers, or spawned.
+    Joined {
+        flight: Arc<Flight>,
+        generation: u64,
+    },
 }
 
 impl Running {
@@ -62,13 +71,15 @@ impl Future for Running {
                 // `Ready`; answer as the contract of `Future` allows, without a panic.
                 None => Poll::Pending,
             },
-            Running::Joined(in_flight) => {
-                let mut state = lock(&in_flight.state);
-                match &mut *state {
-                    State::Done(snapshot) => Poll::Ready(Arc::clone(snapshot)),
-                    State::Running(wakers) => {
-                        if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
-                            wakers.push(cx.waker().clone());
+            Running::Joined { flight, generation } => {
+                let mut state = lock(&flight.state);
+                let waiting = state.running && state.generation == *generation;
+                match &state.result {
+                    Some(snapshot) if !waiting => Poll::Ready(Arc::clone(snapshot)),
+                    // A finished run always leaves its result: `!waiting` comes with one.
+                    _ => {
+                        if !state.wakers.iter().any(|w| w.will_wake(cx.waker())) {
+                            state.wakers.push(cx.waker().clone());
                         }
                         Poll::Pending
                     }
@@ -78,26 +89,26 @@ impl Future for Running {
     }
 }
 
-/// Ends a run: records its result for the callers that joined, wakes them, and clears the
-/// flight. If the run is dropped before it finished (it panicked, or its runtime is shutting
+/// Ends a run: records its result for the callers that joined, wakes them, and marks the flight
+/// idle. If the run is dropped before it finished (it panicked, or its runtime is shutting
 /// down), it ends as cancelled, so that the next read starts a new one.
 struct Finish {
     flight: Arc<Flight>,
-    in_flight: Arc<InFlight>,
+    generation: u64,
     done: bool,
 }
 
 impl Finish {
     fn with(&mut self, snapshot: Arc<Snapshot>) {
         self.done = true;
-        let wakers = {
-            let mut state = lock(&self.in_flight.state);
-            match std::mem::replace(&mut *state, State::Done(snapshot)) {
-                State::Running(wakers) => wakers,
-                State::Done(_) => Vec::new(),
-            }
-        };
-        self.flight.land(&self.in_flight);
+        let mut state = lock(&self.flight.state);
+        // Only this run can end its own generation: no other starts while it is in flight.
+        if state.generation == self.generation {
+            state.running = false;
+        }
+        state.result = Some(snapshot);
+        let wakers = std::mem::take(&mut state.wakers);
+        drop(state);
         wakers.into_iter().for_each(Waker::wake);
     }
 }
@@ -116,31 +127,33 @@ impl Drop for Finish {
 impl Flight {
     /// Joins the run in flight, or starts `work` as the new one. The returned future resolves to
     /// the run's result; dropping it does not cancel the run. `work` stores its result before it
-    /// resolves, so that the flight is cleared only once the next read can see the result.
+    /// resolves, so that the flight is idle again only once the next read can see the result.
     pub(crate) fn run<F>(self: &Arc<Self>, work: impl FnOnce() -> F) -> Running
     where
         F: Future<Output = Arc<Snapshot>> + Send + 'static,
     {
-        let mut current = lock(&self.current);
-        if let Some(in_flight) = current.as_ref() {
-            return Running::Joined(Arc::clone(in_flight));
+        let mut state = lock(&self.state);
+        if state.running {
+            return Running::Joined {
+                flight: Arc::clone(self),
+                generation: state.generation,
+            };
         }
         let Ok(handle) = tokio::runtime::Handle::try_current() else {
-            drop(current);
+            drop(state);
             return Running::Done(Some(Arc::new(Snapshot::synthetic(
                 Status::Fail,
                 "healthz runs probes on a Tokio runtime, and none is running here".into(),
             ))));
         };
-        let in_flight = Arc::new(InFlight {
-            state: Mutex::new(State::Running(Vec::new())),
-        });
-        *current = Some(Arc::clone(&in_flight));
-        drop(current);
+        state.running = true;
+        state.generation += 1;
+        let generation = state.generation;
+        drop(state);
 
         let mut finish = Finish {
             flight: Arc::clone(self),
-            in_flight: Arc::clone(&in_flight),
+            generation,
             done: false,
         };
         let work = work();
@@ -150,28 +163,24 @@ impl Flight {
             snapshot
         });
         let mut noop = Context::from_waker(Waker::noop());
+        let joined = || Running::Joined {
+            flight: Arc::clone(self),
+            generation,
+        };
         match std::panic::catch_unwind(AssertUnwindSafe(|| run.as_mut().poll(&mut noop))) {
             Ok(Poll::Ready(snapshot)) => Running::Done(Some(snapshot)),
             Ok(Poll::Pending) => {
                 // The task's first poll registers its own waker in place of the no-op one; a
                 // panic in it drops `finish`, which ends the run as cancelled.
                 drop(handle.spawn(AssertUnwindSafe(run).catch_unwind()));
-                Running::Joined(in_flight)
+                joined()
             }
             // A panic outside the probe (the probe's own are caught in `execute`), in an
             // observer: dropping the run drops `finish`, which ends it as cancelled.
             Err(_) => {
                 drop(run);
-                Running::Joined(in_flight)
+                joined()
             }
-        }
-    }
-
-    /// Clears the flight, if `in_flight` is still the current one.
-    fn land(&self, in_flight: &Arc<InFlight>) {
-        let mut current = lock(&self.current);
-        if current.as_ref().is_some_and(|c| Arc::ptr_eq(c, in_flight)) {
-            *current = None;
         }
     }
 }
