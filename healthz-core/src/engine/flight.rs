@@ -8,8 +8,9 @@
 //!
 //! Each probe's flight is one long-lived value: a run is a generation of it, not an allocation.
 //! Whoever joined generation `g` is answered by the result of `g` or of a later run, whichever
-//! the flight holds when it looks (a later one is only fresher). A run answered at once costs
-//! one allocation, the boxed run; callers who join add their wakers to a list.
+//! the flight holds when it looks (a later one is only fresher). Of the flight's own, a run
+//! answered at once costs one allocation, the boxed run; callers who join add their wakers to a
+//! list.
 
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
