@@ -63,14 +63,24 @@ impl Subscriber for Recorder {
     }
 }
 
-#[test]
-fn what_a_probe_logs_is_inside_its_runs_span() {
+/// A recorder, this thread's subscriber until the guard drops, and a runtime to run probes on.
+fn recording() -> (
+    Recorder,
+    tracing::subscriber::DefaultGuard,
+    tokio::runtime::Runtime,
+) {
     let recorder = Recorder::default();
-    let _guard = tracing::subscriber::set_default(recorder.clone());
+    let guard = tracing::subscriber::set_default(recorder.clone());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
+    (recorder, guard, runtime)
+}
+
+#[test]
+fn what_a_probe_logs_is_inside_its_runs_span() {
+    let (recorder, _guard, runtime) = recording();
     let health = Health::builder()
         .without_registered()
         .liveness("loop", ProbeOptions::new(), || async {
@@ -100,12 +110,7 @@ fn what_a_probe_logs_is_inside_its_runs_span() {
 
 #[test]
 fn a_status_change_is_logged_once_with_its_output_and_runs_get_spans() {
-    let recorder = Recorder::default();
-    let _guard = tracing::subscriber::set_default(recorder.clone());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let (recorder, _guard, runtime) = recording();
     let fail = Arc::new(AtomicBool::new(false));
     let health = Health::builder()
         .without_registered()
