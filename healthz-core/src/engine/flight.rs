@@ -74,17 +74,20 @@ impl Future for Running {
             },
             Running::Joined { flight, generation } => {
                 let mut state = lock(&flight.state);
-                let waiting = state.running && state.generation == *generation;
-                match &state.result {
-                    Some(snapshot) if !waiting => Poll::Ready(Arc::clone(snapshot)),
-                    // A finished run always leaves its result: `!waiting` comes with one.
-                    _ => {
-                        if !state.wakers.iter().any(|w| w.will_wake(cx.waker())) {
-                            state.wakers.push(cx.waker().clone());
-                        }
-                        Poll::Pending
+                if state.running && state.generation == *generation {
+                    if !state.wakers.iter().any(|w| w.will_wake(cx.waker())) {
+                        state.wakers.push(cx.waker().clone());
                     }
+                    return Poll::Pending;
                 }
+                // The run finished, and a finished run always leaves its result; were it missing,
+                // the caller would get a failure rather than wait forever.
+                Poll::Ready(state.result.clone().unwrap_or_else(|| {
+                    Arc::new(Snapshot::synthetic(
+                        Status::Fail,
+                        "probe run ended without a result".into(),
+                    ))
+                }))
             }
         }
     }
