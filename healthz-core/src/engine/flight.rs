@@ -132,7 +132,7 @@ impl Flight {
     /// Joins the run in flight, or starts `work` as the new one. The returned future resolves to
     /// the run's result; dropping it does not cancel the run. `work` stores its result before it
     /// resolves, so that the flight is idle again only once the next read can see the result.
-    pub(crate) fn run<F>(self: &Arc<Self>, work: impl FnOnce() -> F) -> Running
+    pub(crate) fn run<F>(self: &Arc<Self>, work: impl FnOnce() -> F + Send + 'static) -> Running
     where
         F: Future<Output = Arc<Snapshot>> + Send + 'static,
     {
@@ -160,9 +160,10 @@ impl Flight {
             generation,
             done: false,
         };
-        let work = work();
+        // `work` is called inside the boxed run, so that its future is made in place rather
+        // than built on the stack and moved into the box.
         let mut run = Box::pin(async move {
-            let snapshot = work.await;
+            let snapshot = work().await;
             finish.with(Arc::clone(&snapshot));
             snapshot
         });

@@ -146,8 +146,8 @@ impl Slot {
     /// Joins the run in flight, or starts one that stores its result. The returned future
     /// resolves to the run's result; dropping it does not cancel the run.
     pub(crate) fn run(self: &Arc<Self>, ctx: &Arc<RunCtx>) -> Running {
-        self.flight.run(|| {
-            let (slot, ctx) = (Arc::clone(self), Arc::clone(ctx));
+        let (slot, ctx) = (Arc::clone(self), Arc::clone(ctx));
+        self.flight.run(move || {
             async move {
                 let (snapshot, change) = slot.execute(&ctx).await;
                 // The result it replaces is dropped once the lock is released.
