@@ -303,6 +303,12 @@ async fn one_probe_by_name_and_404_for_unknown_names(adapter: Adapter) {
         200,
         "the segment is percent-decoded"
     );
+    let answer = get(&server, "/readyz/%2541").await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (404, "no readiness probe is named `%41`\n"),
+        "the segment is decoded once, by every adapter alike"
+    );
     let answer = get(&server, "/readyz/a%0Ab").await;
     assert_eq!(
         (answer.status, answer.body.as_str()),
