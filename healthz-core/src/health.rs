@@ -7,11 +7,10 @@ use std::time::SystemTime;
 
 use futures_util::future::join_all;
 use tokio::sync::watch;
-use tokio::time::Instant;
 
 use crate::builder::HealthBuilder;
 use crate::engine::gate::{Gates, Readiness};
-use crate::engine::{Read, RunCtx, Slot, poller};
+use crate::engine::{Now, Read, RunCtx, Slot, poller};
 use crate::events::{AggregateEvent, Event};
 use crate::probe::{ProbeInfo, ProbeMeta};
 use crate::render::RenderCache;
@@ -435,7 +434,7 @@ impl Health {
     /// The results of the `slots` the filter keeps: cached ones at once, the rest by joining or
     /// starting runs, all awaited together.
     async fn results(&self, slots: &[Arc<Slot>], filter: &Filter<'_>) -> Vec<CheckResult> {
-        let now = Instant::now();
+        let mut now = Now::default();
         let ctx = &self.inner.ctx;
         let mut ready = Vec::with_capacity(slots.len());
         let mut waiting = Vec::new();
@@ -443,7 +442,7 @@ impl Health {
             if !filter.is_whole() && !filter.keeps(&slot.probe) {
                 continue;
             }
-            match slot.read(now) {
+            match slot.read(&mut now) {
                 Read::Ready(snapshot) => {
                     ctx.notify_cache_hit(slot.kind(), slot.name());
                     ready.push(CheckResult::new(Arc::clone(&slot.probe), snapshot));

@@ -13,9 +13,8 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwapOption;
 use bytes::Bytes;
-use tokio::time::Instant;
 
-use crate::engine::freshness::Deadline;
+use crate::engine::freshness::{Deadline, Now};
 use crate::{Detail, Health, Kind, Scope, Status};
 
 /// The wire form of a report.
@@ -218,7 +217,7 @@ impl Health {
             Scope::Kind(Kind::Startup) => !inner.gates.is_started(),
             Scope::Kind(Kind::Liveness) => false,
         };
-        if gated || !cached.fresh.holds(Instant::now()) {
+        if gated || !cached.fresh.holds(&mut Now::default()) {
             return None;
         }
         let kinds: &[Kind] = match scope {

@@ -20,12 +20,24 @@ pub(crate) enum Deadline {
     Always,
 }
 
+/// The time, read from the clock when first asked for and only then: a read of an uncached
+/// probe's result, never fresh whatever the time, costs no clock read.
+#[derive(Default)]
+pub(crate) struct Now(Option<Instant>);
+
+impl Now {
+    pub(crate) fn get(&mut self) -> Instant {
+        *self.0.get_or_insert_with(Instant::now)
+    }
+}
+
 impl Deadline {
-    pub(crate) fn holds(self, now: Instant) -> bool {
+    /// Whether it holds at `now`, reading the clock only for a deadline that is an instant.
+    pub(crate) fn holds(self, now: &mut Now) -> bool {
         match self {
             Deadline::Never => false,
-            Deadline::Before(deadline) => now < deadline,
-            Deadline::Through(deadline) => now <= deadline,
+            Deadline::Before(deadline) => now.get() < deadline,
+            Deadline::Through(deadline) => now.get() <= deadline,
             Deadline::Always => true,
         }
     }
@@ -133,7 +145,7 @@ impl Freshness {
     }
 
     /// The result's [`Age`] at `now`.
-    pub(crate) fn age(&self, now: Instant) -> Age {
+    pub(crate) fn age(&self, now: &mut Now) -> Age {
         if self.fresh.holds(now) {
             return Age::Fresh;
         }
@@ -141,7 +153,7 @@ impl Freshness {
             Then::Revalidate(until) if until.holds(now) => Age::Revalidate,
             Then::Revalidate(_) => Age::Expired,
             Then::Stale(max) => Age::Stale {
-                age: now.saturating_duration_since(self.at),
+                age: now.get().saturating_duration_since(self.at),
                 max,
             },
         }
@@ -159,7 +171,7 @@ mod tests {
     /// The age of a result made at `at` with `options`, `offset` later.
     fn age(options: ProbeOptions, offset: Duration) -> Age {
         let at = Instant::now();
-        Freshness::of(&options, at).age(at + offset)
+        Freshness::of(&options, at).age(&mut Now(Some(at + offset)))
     }
 
     #[test]
@@ -210,6 +222,18 @@ mod tests {
     }
 
     #[test]
+    fn only_an_age_that_depends_on_the_time_reads_the_clock() {
+        let at = Instant::now();
+        let mut now = Now::default();
+        let uncached = Freshness::of(&ProbeOptions::new(), at);
+        assert_eq!(uncached.age(&mut now), Age::Expired);
+        assert!(now.0.is_none(), "an uncached result is expired at any time");
+        let cached = Freshness::of(&ProbeOptions::new().cache(ms(100)), at);
+        assert_eq!(cached.age(&mut now), Age::Fresh);
+        assert!(now.0.is_some(), "a cached result is fresh until an instant");
+    }
+
+    #[test]
     fn fresh_until_agrees_with_age() {
         let at = Instant::now();
         for options in [
@@ -222,14 +246,14 @@ mod tests {
             for offset in [0, 1, 99, 100, 101, 299, 300, 301, 10_000] {
                 let now = at + ms(offset);
                 assert_eq!(
-                    freshness.fresh_until().holds(now),
-                    freshness.age(now) == Age::Fresh,
+                    freshness.fresh_until().holds(&mut Now(Some(now))),
+                    freshness.age(&mut Now(Some(now))) == Age::Fresh,
                     "{options:?} +{offset}ms"
                 );
             }
         }
-        assert!(!Freshness::never(at).fresh_until().holds(at));
-        assert_eq!(Freshness::never(at).age(at), Age::Expired);
+        assert!(!Freshness::never(at).fresh_until().holds(&mut Now(Some(at))));
+        assert_eq!(Freshness::never(at).age(&mut Now(Some(at))), Age::Expired);
     }
 
     proptest::proptest! {
@@ -246,7 +270,8 @@ mod tests {
             };
             let (x, y) = (deadline(kinds.0, a), deadline(kinds.1, b));
             let now = base + ms(now);
-            proptest::prop_assert_eq!(x.and(y).holds(now), x.holds(now) && y.holds(now));
+            let at = |now| Now(Some(now));
+            proptest::prop_assert_eq!(x.and(y).holds(&mut at(now)), x.holds(&mut at(now)) && y.holds(&mut at(now)));
         }
     }
 }

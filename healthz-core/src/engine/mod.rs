@@ -31,7 +31,7 @@ use crate::history::HistoryLimits;
 use crate::observe::{Outcome, RunEvent, StatusChange};
 use crate::{Gate, Kind, Observer, StateMap, Status};
 
-pub(crate) use freshness::Freshness;
+pub(crate) use freshness::{Freshness, Now};
 pub(crate) use slot::{Read, Slot};
 
 /// What one run (or a synthetic result, such as "pending") produced.

@@ -16,7 +16,7 @@ use tokio::time::Instant;
 use tracing::Instrument as _;
 
 use super::flight::{Flight, Running};
-use super::freshness::{Age, Freshness};
+use super::freshness::{Age, Freshness, Now};
 use super::thresholds::{History, Transition};
 use super::{RunCtx, Snapshot, execute, lock, next_id};
 use crate::escape::one_line;
@@ -86,7 +86,7 @@ impl Slot {
     }
 
     /// Reads without running anything.
-    pub(crate) fn read(&self, now: Instant) -> Read {
+    pub(crate) fn read(&self, now: &mut Now) -> Read {
         let latest = lock(&self.latest);
         let Some(snapshot) = latest.as_ref() else {
             drop(latest);
