@@ -63,8 +63,8 @@ impl HttpServiceFactory for Endpoints {
             // `{name}` pattern, as before: the scope's own router, an app-data lookup and the
             // handler's extractors cost about 1,400 instructions of every `/readyz` (callgrind).
             // A request for any other path still costs one comparison per endpoint. Like the
-            // scope, the prefix claims every path under it: one that names no probe (`/readyz/`,
-            // `/readyz/a/b`) is answered 404 by the layer.
+            // scope, the prefix claims every path under it: one that is not `{path}/{name}`
+            // (`/readyz/`, `/readyz/a/b`) gets the 404 actix gives a path no route matches.
             // Every method reaches the handler: the layer decides access before the method.
             let rdef = if route.has_name() {
                 ResourceDef::prefix(route.path())
@@ -149,16 +149,18 @@ async fn serve(mounted: Rc<Mounted>, req: ServiceRequest) -> Result<ServiceRespo
     if let Some(peer) = req.peer_addr() {
         request = request.peer(peer.ip());
     }
-    // What follows the mounted path, as actix left it (escapes of `%`, `/` and `+` kept), decoded
-    // once as every adapter decodes it: `/db` names the probe `db`; `/`, and more than one
-    // segment, name none (answered 404).
-    let name = if mounted.named {
-        req.match_info()
-            .unprocessed()
-            .strip_prefix('/')
-            .map(layer::decode_segment)
-    } else {
-        None
+    // What follows the mounted path, as actix left it (escapes of `%`, `/` and `+` kept): nothing,
+    // or one segment naming a probe, decoded once as every adapter decodes it. Anything else
+    // (`/readyz/`, `/readyz/a/b`) is no health endpoint's path: answered as actix answers a path
+    // no route matches, as the axum adapter's router leaves it to axum.
+    let name = match mounted.named.then(|| req.match_info().unprocessed()) {
+        None | Some("") => None,
+        Some(rest) => match rest.strip_prefix('/') {
+            Some(segment) if !segment.is_empty() && !segment.contains('/') => {
+                Some(layer::decode_segment(segment))
+            }
+            _ => return Ok(ServiceResponse::new(req, HttpResponse::NotFound().finish())),
+        },
     };
     let mut answer = mounted
         .endpoints

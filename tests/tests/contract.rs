@@ -309,6 +309,14 @@ async fn one_probe_by_name_and_404_for_unknown_names(adapter: Adapter) {
         (404, "no readiness probe is named `%41`\n"),
         "the segment is decoded once, by every adapter alike"
     );
+    for path in ["/readyz/", "/readyz/database/more"] {
+        let answer = get(&server, path).await;
+        assert_eq!(
+            (answer.status, answer.body.as_str()),
+            (404, ""),
+            "{path} is no endpoint's path: the framework's own 404"
+        );
+    }
     let answer = get(&server, "/readyz/a%0Ab").await;
     assert_eq!(
         (answer.status, answer.body.as_str()),
