@@ -271,7 +271,10 @@ mod tests {
             let (x, y) = (deadline(kinds.0, a), deadline(kinds.1, b));
             let now = base + ms(now);
             let at = |now| Now(Some(now));
-            proptest::prop_assert_eq!(x.and(y).holds(&mut at(now)), x.holds(&mut at(now)) && y.holds(&mut at(now)));
+            proptest::prop_assert_eq!(
+                x.and(y).holds(&mut at(now)),
+                x.holds(&mut at(now)) && y.holds(&mut at(now))
+            );
         }
     }
 }
