@@ -14,7 +14,7 @@
 //! (a gRPC `Watch`, server-sent events) should end then, or the server's graceful stop would wait
 //! for it forever.
 
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, SystemTime};
 
 use tokio::sync::{broadcast, watch};
@@ -193,7 +193,7 @@ impl Health {
     pub fn subscribe(&self) -> Subscription {
         let hub = &self.inner().ctx.events;
         let receiver = hub.sender.subscribe();
-        let mut monitor = hub.monitor.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut monitor = crate::engine::lock(&hub.monitor);
         let running = monitor.upgrade().or_else(|| {
             let started = self.start_monitor(hub.interval)?;
             *monitor = Arc::downgrade(&started);

@@ -1,7 +1,7 @@
 //! [`Health`]: the evaluated set of probes a service serves.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use std::time::SystemTime;
 
@@ -10,7 +10,7 @@ use tokio::sync::watch;
 
 use crate::builder::HealthBuilder;
 use crate::engine::gate::{Gates, Readiness};
-use crate::engine::{Now, Read, RunCtx, Slot, poller};
+use crate::engine::{Now, Read, RunCtx, Slot, lock, poller};
 use crate::events::{AggregateEvent, Event};
 use crate::probe::{ProbeInfo, ProbeMeta};
 use crate::render::RenderCache;
@@ -101,12 +101,7 @@ impl Health {
     /// evaluated the kind.
     #[cfg(feature = "web")]
     pub(crate) fn published(&self, kind: Kind) -> Option<(Status, Option<Gate>)> {
-        let published = self
-            .inner
-            .published
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        published[kind.index()].clone()
+        lock(&self.inner.published)[kind.index()].clone()
     }
 
     #[cfg(feature = "web")]
@@ -478,10 +473,7 @@ impl Health {
     fn publish(&self, kind: Kind, status: Status, gate: Option<&Gate>) {
         let inner = &self.inner;
         let previous = {
-            let mut published = inner
-                .published
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
+            let mut published = lock(&inner.published);
             let last = &mut published[kind.index()];
             if last
                 .as_ref()
