@@ -77,7 +77,7 @@ impl Health {
             inner: Arc::new(Inner {
                 slots,
                 ctx: Arc::new(ctx),
-                meta: Arc::new(meta),
+                meta: Arc::new(meta.sealed()),
                 gates: Gates::new(started),
                 renders: RenderCache::default(),
                 aggregates: std::array::from_fn(|_| watch::Sender::new(None)),

@@ -131,6 +131,9 @@ pub(crate) struct ProbeMeta {
     pub(crate) blocking: bool,
     /// The options' tags and those attached on the builder, without duplicates.
     pub(crate) tags: Box<[Cow<'static, str>]>,
+    /// The name as a key of a JSON body's `checks`, with its array's opening (`"name":[`),
+    /// written once instead of on every fresh body.
+    pub(crate) json_key: Box<[u8]>,
 }
 
 impl ProbeMeta {
@@ -187,9 +190,13 @@ impl ProbeSpec {
         location: Location,
         runner: Runner,
     ) -> Self {
+        let mut json_key = Vec::with_capacity(name.len() + 4);
+        crate::report::write::string(&mut json_key, &name);
+        json_key.extend_from_slice(b":[");
         ProbeSpec {
             meta: ProbeMeta {
                 kind,
+                json_key: json_key.into_boxed_slice(),
                 name,
                 options,
                 location,

@@ -1,6 +1,7 @@
 //! The `application/health+json` form of a report (IETF draft "Health Check Response Format
 //! for HTTP APIs").
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use serde::ser::{SerializeMap, SerializeSeq, SerializeStruct};
@@ -21,25 +22,26 @@ impl Report {
     /// how many checks were left out.
     pub fn to_json(&self, detail: Detail) -> Vec<u8> {
         let report_notes = self.notes();
-        // About what a check takes, so that the body is one allocation in the usual case.
-        let capacity = 96 + 192 * self.checks().len();
         let render = |checks: Shown<'_>, output_limit: usize, omitted: usize| {
-            let mut notes = report_notes.clone();
-            if omitted > 0 {
+            let notes = if omitted > 0 {
+                let mut notes = report_notes.clone();
                 notes.push(omitted_note(omitted, self.checks().len()));
-            }
-            let mut body = Vec::with_capacity(capacity.min(MAX_BODY_BYTES * 2));
-            write::body(
-                &mut body,
-                &Json {
-                    report: self,
-                    checks,
-                    detail,
-                    output_limit,
-                    notes: &notes,
-                },
-            );
-            body
+                Cow::Owned(notes)
+            } else {
+                Cow::Borrowed(&report_notes[..])
+            };
+            write::exact(|body| {
+                write::body(
+                    body,
+                    &Json {
+                        report: self,
+                        checks,
+                        detail,
+                        output_limit,
+                        notes: &notes,
+                    },
+                );
+            })
         };
         let mut body = Vec::new();
         // Each entry takes at least its name and about 60 bytes (`"name":[{"status":"pass",

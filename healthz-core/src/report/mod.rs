@@ -68,6 +68,37 @@ pub(crate) struct Meta {
     pub(crate) version: Option<Cow<'static, str>>,
     pub(crate) service_id: Option<Cow<'static, str>>,
     pub(crate) description: Option<Cow<'static, str>>,
+    /// The three as a full JSON body holds them uncut (`,"version":"1.4.2",...`), written once
+    /// by [`sealed`](Self::sealed): every fresh body copies them instead of escaping them again.
+    written: Option<(Box<[u8]>, usize)>,
+}
+
+impl Meta {
+    /// The metadata with its JSON written once, for every body to copy.
+    pub(crate) fn sealed(mut self) -> Self {
+        let mut out = Vec::new();
+        write::meta(&mut out, &self, usize::MAX);
+        self.written = Some((out.into_boxed_slice(), self.longest()));
+        self
+    }
+
+    /// The JSON of the three, when `output_limit` cuts none of them and it was written.
+    pub(crate) fn written(&self, output_limit: usize) -> Option<&[u8]> {
+        match &self.written {
+            Some((json, longest)) if *longest <= output_limit => Some(json),
+            _ => None,
+        }
+    }
+
+    /// The length of the longest of the three.
+    pub(crate) fn longest(&self) -> usize {
+        [&self.version, &self.service_id, &self.description]
+            .into_iter()
+            .flatten()
+            .map(|value| value.len())
+            .max()
+            .unwrap_or(0)
+    }
 }
 
 /// The result of one probe within a [`Report`]. Cheap to clone.
@@ -129,6 +160,20 @@ impl CheckResult {
         }
     }
 
+    /// The run time in microseconds, when it is the observed value (the probe attached none).
+    pub(crate) fn run_micros(&self) -> Option<u32> {
+        match self.snapshot.observed {
+            Some(_) => None,
+            None => Some(micros(self.snapshot.duration)),
+        }
+    }
+
+    /// The probe's name as a key of `checks` in the JSON body, quoted, with the array's
+    /// opening: `"name":[`.
+    pub(crate) fn json_key(&self) -> &[u8] {
+        &self.probe.json_key
+    }
+
     /// The unit of [`observed_value`](Self::observed_value).
     pub fn observed_unit(&self) -> &str {
         match &self.snapshot.observed {
@@ -186,9 +231,13 @@ impl fmt::Debug for CheckResult {
 }
 
 fn millis(d: Duration) -> f64 {
-    // Microsecond precision is plenty and keeps the JSON short.
-    let micros = u32::try_from(d.as_micros()).unwrap_or(u32::MAX);
-    f64::from(micros) / 1000.0
+    f64::from(micros(d)) / 1000.0
+}
+
+/// A run time in whole microseconds, what [`millis`] shows of it: microsecond precision is
+/// plenty and keeps the JSON short.
+fn micros(d: Duration) -> u32 {
+    u32::try_from(d.as_micros()).unwrap_or(u32::MAX)
 }
 
 /// The result of evaluating one kind of probe, or all of them.
@@ -306,6 +355,9 @@ impl Report {
 
     /// The notes of the report: excluded names and selected tags that match nothing.
     pub(super) fn notes(&self) -> Vec<String> {
+        if self.unmatched.is_empty() && self.unmatched_tags.is_empty() {
+            return Vec::new();
+        }
         let excludes = note(
             "some health checks cannot be excluded: no matches for ",
             &self.unmatched,
@@ -408,13 +460,8 @@ fn output_limits_for(longest: usize) -> impl Iterator<Item = usize> {
 impl Report {
     /// The longest text an output limit can cut: an output or a metadata value.
     fn longest_text(&self) -> usize {
-        let meta = &self.meta;
-        let metadata = [&meta.version, &meta.service_id, &meta.description]
-            .into_iter()
-            .flatten()
-            .map(|value| value.len());
         let outputs = self.checks.iter().filter_map(|c| c.output()).map(str::len);
-        metadata.chain(outputs).max().unwrap_or(0)
+        outputs.fold(self.meta.longest(), usize::max)
     }
 }
 

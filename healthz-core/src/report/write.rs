@@ -10,11 +10,11 @@
 //! The serde implementation ([`Json`]) stays the reference, for `impl Serialize for Report`:
 //! the tests check that both write the same bytes for generated reports, strings and times.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::json::{Json, Shown, by_name};
-use super::{CheckResult, Detail, Scope, truncate};
+use super::{CheckResult, Detail, MAX_BODY_BYTES, Meta, Scope, truncate};
 use crate::Status;
 
 /// Writes `json` into `out`: the bytes `serde_json::to_writer` writes for it.
@@ -33,15 +33,9 @@ pub(super) fn body(out: &mut Vec<u8>, json: &Json<'_>) {
     });
     if detail == Detail::Full {
         let meta = report.meta();
-        for (key, value) in [
-            (&b",\"version\":"[..], &meta.version),
-            (b",\"serviceId\":", &meta.service_id),
-            (b",\"description\":", &meta.description),
-        ] {
-            if let Some(value) = value {
-                out.extend_from_slice(key);
-                string(out, &truncate(value, output_limit));
-            }
+        match meta.written(output_limit) {
+            Some(written) => out.extend_from_slice(written),
+            None => self::meta(out, meta, output_limit),
         }
         if let Some(output) = report.output() {
             out.extend_from_slice(b",\"output\":");
@@ -71,6 +65,60 @@ pub(super) fn body(out: &mut Vec<u8>, json: &Json<'_>) {
     out.extend_from_slice(b"}}");
 }
 
+thread_local! {
+    /// The buffer bodies are written in on this thread, kept from one body to the next.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The most a thread's [`SCRATCH`] keeps between bodies: four times a body's cap, what a report
+/// of a few hundred checks takes before it is cut.
+const SCRATCH_KEPT: usize = 4 * MAX_BODY_BYTES;
+
+/// What `write` writes, in an allocation of its exact size. Written in the thread's scratch
+/// buffer, then copied: a body of a length not known ahead costs one allocation, of its size,
+/// rather than a guessed one, and a `Bytes` made from it needs no shared header (a second
+/// allocation when a `Vec`'s length and capacity differ).
+pub(super) fn exact(write: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    let mut write = Some(write);
+    let reused = SCRATCH.try_with(|scratch| {
+        // Busy only if writing a body wrote another: then the inner one gets its own buffer.
+        let mut scratch = scratch.try_borrow_mut().ok()?;
+        scratch.clear();
+        (write.take()?)(&mut scratch);
+        let body = scratch.to_vec();
+        if scratch.capacity() > SCRATCH_KEPT {
+            *scratch = Vec::new();
+        }
+        Some(body)
+    });
+    match (reused, write) {
+        (Ok(Some(body)), _) => body,
+        (_, Some(write)) => {
+            let mut body = Vec::new();
+            write(&mut body);
+            body.shrink_to_fit();
+            body
+        }
+        // Never: `write` is taken only where its body is returned.
+        (_, None) => Vec::new(),
+    }
+}
+
+/// The service metadata of a full body (`,"version":"1.4.2",...`), each value cut at
+/// `output_limit`.
+pub(super) fn meta(out: &mut Vec<u8>, meta: &Meta, output_limit: usize) {
+    for (key, value) in [
+        (&b",\"version\":"[..], &meta.version),
+        (b",\"serviceId\":", &meta.service_id),
+        (b",\"description\":", &meta.description),
+    ] {
+        if let Some(value) = value {
+            out.extend_from_slice(key);
+            string(out, &truncate(value, output_limit));
+        }
+    }
+}
+
 /// How each check's entry is written.
 struct Entry {
     detail: Detail,
@@ -84,8 +132,7 @@ impl Entry {
         if n > 0 {
             out.push(b',');
         }
-        string(out, list.get(indices[0]).name());
-        out.extend_from_slice(b":[");
+        out.extend_from_slice(list.get(indices[0]).json_key());
         for (k, &i) in indices.iter().enumerate() {
             if k > 0 {
                 out.push(b',');
@@ -114,10 +161,15 @@ impl Entry {
         out.extend_from_slice(&rfc3339_millis(check.time()));
         if self.detail == Detail::Full {
             out.extend_from_slice(b"\",\"observedValue\":");
-            // Into a `Vec`, a number cannot fail to serialize (a non-finite one is `null`).
-            let _ = serde_json::to_writer(&mut *out, &check.observed_value());
-            out.extend_from_slice(b",\"observedUnit\":");
-            string(out, check.observed_unit());
+            if let Some(micros) = check.run_micros() {
+                millis(out, micros);
+                out.extend_from_slice(b",\"observedUnit\":\"ms\"");
+            } else {
+                // Into a `Vec`, a number cannot fail to serialize (a non-finite one is `null`).
+                let _ = serde_json::to_writer(&mut *out, &check.observed_value());
+                out.extend_from_slice(b",\"observedUnit\":");
+                string(out, check.observed_unit());
+            }
             if !check.critical() {
                 out.extend_from_slice(b",\"critical\":false");
             }
@@ -149,6 +201,40 @@ impl Entry {
             out.extend_from_slice(b"\"}");
         }
     }
+}
+
+/// `micros` microseconds in milliseconds (`2.501`), as `serde_json` writes the `f64`
+/// `micros / 1000` (what [`CheckResult::observed_value`] is): the shortest decimal that reads back
+/// as that `f64` is the exact one, at most three places after the point, with `.0` for a whole
+/// number. Without the float's shortest-digits search (about 180 instructions a body).
+fn millis(out: &mut Vec<u8>, micros: u32) {
+    let (whole, frac) = (micros / 1000, micros % 1000);
+    // `u32::MAX` has ten digits; written from the end.
+    let mut digits = [0u8; 10];
+    let mut start = digits.len();
+    let mut rest = whole;
+    loop {
+        start -= 1;
+        digits[start] = digit(u64::from(rest));
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[start..]);
+    let places = [
+        b'.',
+        digit(u64::from(frac / 100)),
+        digit(u64::from(frac / 10)),
+        digit(u64::from(frac)),
+    ];
+    let len = match frac {
+        0 => 2,
+        _ if frac % 100 == 0 => 2,
+        _ if frac % 10 == 0 => 3,
+        _ => 4,
+    };
+    out.extend_from_slice(&places[..len]);
 }
 
 /// A status as a JSON string.
@@ -245,8 +331,7 @@ pub(crate) fn rfc3339_millis(time: SystemTime) -> [u8; 24] {
         Ok(_) => (LAST_SECOND, 999),
         Err(_) => (0, 0),
     };
-    let mut buf = *b"0000-00-00T00:00:00.000Z";
-    buf[..19].copy_from_slice(&to_the_second(secs));
+    let mut buf = to_the_second(secs);
     let millis = u64::from(millis);
     buf[20] = digit(millis / 100);
     buf[21] = digit(millis / 10);
@@ -258,11 +343,14 @@ thread_local! {
     /// The second most recently written on this thread, and its text: the times a busy service
     /// writes fall mostly within the same second, and their date and time need not be worked
     /// out again (about 200 instructions of every fresh report).
-    static LAST: Cell<(u64, [u8; 19])> = const { Cell::new((u64::MAX, [0; 19])) };
+    /// (A whole stamp, its milliseconds left to write: copied as a few words, where 19 bytes
+    /// were copied one by one.)
+    static LAST: Cell<(u64, [u8; 24])> = const { Cell::new((u64::MAX, [0; 24])) };
 }
 
-/// `secs` after the epoch as `YYYY-MM-DDTHH:MM:SS`, remembered per thread for the next call.
-fn to_the_second(secs: u64) -> [u8; 19] {
+/// `secs` after the epoch as `YYYY-MM-DDTHH:MM:SS.___Z`, remembered per thread for the next
+/// call: a stamp whose milliseconds (`___`) are left to write.
+fn to_the_second(secs: u64) -> [u8; 24] {
     if let Ok(Some(text)) = LAST.try_with(|last| {
         let (at, text) = last.get();
         (at == secs).then_some(text)
@@ -271,7 +359,7 @@ fn to_the_second(secs: u64) -> [u8; 19] {
     }
     let (year, month, day) = civil(secs / 86_400);
     let of_day = secs % 86_400;
-    let mut text = *b"0000-00-00T00:00:00";
+    let mut text = *b"0000-00-00T00:00:00.000Z";
     let mut two = |at: usize, value: u64| {
         text[at] = digit(value / 10);
         text[at + 1] = digit(value);
@@ -380,6 +468,56 @@ mod tests {
             text(UNIX_EPOCH - Duration::from_secs(1)),
             "1970-01-01T00:00:00.000Z"
         );
+    }
+
+    #[test]
+    fn a_body_written_while_another_is_comes_out_whole_and_exact() {
+        let outer = exact(|out| {
+            out.extend_from_slice(b"outer:");
+            let inner = exact(|out| out.extend_from_slice(b"inner"));
+            assert_eq!(inner.capacity(), inner.len());
+            out.extend_from_slice(&inner);
+        });
+        assert_eq!(outer, b"outer:inner");
+        assert_eq!(outer.capacity(), outer.len());
+    }
+
+    #[test]
+    fn a_thread_keeps_no_large_scratch_buffer() {
+        let body = exact(|out| out.resize(SCRATCH_KEPT + 1, b'x'));
+        assert_eq!(body.len(), SCRATCH_KEPT + 1);
+        SCRATCH.with(|scratch| assert!(scratch.borrow().capacity() <= SCRATCH_KEPT));
+        let small = exact(|out| out.extend_from_slice(b"{}"));
+        assert_eq!(small, b"{}");
+        SCRATCH.with(|scratch| assert!(scratch.borrow().capacity() >= 2));
+    }
+
+    fn run_time(micros: u32) -> (String, String) {
+        let mut out = Vec::new();
+        millis(&mut out, micros);
+        let serde = serde_json::to_string(&(f64::from(micros) / 1000.0)).unwrap();
+        (String::from_utf8(out).unwrap(), serde)
+    }
+
+    #[test]
+    fn run_times_are_written_as_serde_json_writes_their_milliseconds() {
+        // Every value below 100 ms, and each power of ten's neighbours up to the largest.
+        let edges = (0..10u32).flat_map(|p| {
+            let power = 10u32.pow(p);
+            [power - 1, power, power + 1]
+        });
+        for micros in (0..100_000).chain(edges).chain([u32::MAX - 1, u32::MAX]) {
+            let (hand, serde) = run_time(micros);
+            assert_eq!(hand, serde, "{micros} µs");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_run_time_is_written_as_serde_json_writes_its_milliseconds(micros in any::<u32>()) {
+            let (hand, serde) = run_time(micros);
+            prop_assert_eq!(hand, serde);
+        }
     }
 
     /// One probe of a generated report: its status, output, observed value, details, and
