@@ -122,7 +122,6 @@ impl Runner {
 }
 
 /// What a probe is, whoever registered it: what reports and observers show of it.
-#[derive(Debug)]
 pub(crate) struct ProbeMeta {
     pub(crate) kind: Kind,
     pub(crate) name: Cow<'static, str>,
@@ -134,6 +133,20 @@ pub(crate) struct ProbeMeta {
     /// The name as a key of a JSON body's `checks`, with its array's opening (`"name":[`),
     /// written once instead of on every fresh body.
     pub(crate) json_key: Box<[u8]>,
+}
+
+impl fmt::Debug for ProbeMeta {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Not `json_key`: the name again, as bytes.
+        f.debug_struct("ProbeMeta")
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("options", &self.options)
+            .field("location", &self.location)
+            .field("blocking", &self.blocking)
+            .field("tags", &self.tags)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ProbeMeta {
