@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `/bare` | a plain actix handler returning a constant `application/health+json` body: the bytes `/readyz` served at start |
 //! | `/hand` | what people write by hand: a handler returning `{"status":"pass"}` |
+//! | `/bare?livez` | as `/bare`, with the bytes `/livez` served at start: the baseline with `/livez`'s own body (a query rather than a route of its own: actix tries routes in turn, and one more before the endpoints would cost every healthz request a failed match; on axum, whose router is a tree, it is the route `/bare-livez`) |
 //! | `/livez`, `/readyz`, `/healthz`, … | `healthz_actix::Endpoints`: one uncached liveness probe, ten readiness probes cached for 1 s |
 //! | `/fast/livez`, `/fast/readyz` | not the endpoint handler: a bench route that calls `Health::render` directly, to show what the pre-rendered fast path achieves |
 //! | `/hang/readyz` | `Endpoints` over a second `Health` whose one readiness probe never finishes (`timeout = 200ms`, no cache) |
@@ -241,12 +242,12 @@ fn hanging(runs: &Arc<Runs>) -> Result<Health, healthz_actix::BuildError> {
         .build()
 }
 
-/// `/bare`: a constant body, no healthz involved.
-async fn bare(body: web::Data<&'static [u8]>) -> HttpResponse {
+/// `/bare`: a constant body, no healthz involved; `/livez`'s with `?livez`.
+async fn bare(req: HttpRequest, bodies: web::Data<Bodies>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .content_type(HEALTH_JSON)
-        .body(**body)
+        .body(bodies.of(req.query_string()))
 }
 
 /// What people write by hand for a health endpoint.
@@ -317,14 +318,41 @@ fn main() -> std::io::Result<()> {
     }
 }
 
-/// The service's `Health` and the bytes `/readyz` serves at start, which `/bare` serves too.
-async fn service(runs: &Arc<Runs>) -> std::io::Result<(Health, &'static [u8])> {
+/// The bodies `/bare` serves: what `/readyz` served at start, and what `/livez` did (`?livez`).
+#[derive(Clone, Copy)]
+struct Bodies {
+    readyz: &'static [u8],
+    livez: &'static [u8],
+}
+
+impl Bodies {
+    fn of(self, query: &str) -> &'static [u8] {
+        if query == "livez" {
+            self.livez
+        } else {
+            self.readyz
+        }
+    }
+}
+
+/// The service's `Health` and the bytes `/readyz` and `/livez` serve at start.
+async fn service(runs: &Arc<Runs>) -> std::io::Result<(Health, Bodies)> {
     let health = health(runs).map_err(std::io::Error::other)?;
-    let readyz = health
-        .render(Scope::Kind(Kind::Readiness), Detail::Full, Format::Json)
-        .await;
-    assert_eq!(readyz.status(), Status::Pass, "the bench probes pass");
-    Ok((health, Vec::leak(readyz.body().to_vec())))
+    let body = |rendered: healthz_actix::Rendered| {
+        assert_eq!(rendered.status(), Status::Pass, "the bench probes pass");
+        &*Vec::leak(rendered.body().to_vec())
+    };
+    let readyz = body(
+        health
+            .render(Scope::Kind(Kind::Readiness), Detail::Full, Format::Json)
+            .await,
+    );
+    let livez = body(
+        health
+            .render(Scope::Kind(Kind::Liveness), Detail::Full, Format::Json)
+            .await,
+    );
+    Ok((health, Bodies { readyz, livez }))
 }
 
 /// The same service on axum: `/bare`, the endpoints, `/stats`.
@@ -332,17 +360,21 @@ async fn serve_axum(args: Args) -> std::io::Result<()> {
     use axum::routing::get;
 
     let runs = Arc::new(Runs::new(args.ready_probes));
-    let (health, body) = service(&runs).await?;
+    let (health, bodies) = service(&runs).await?;
     let runtimes = Arc::new(Runtimes::default());
     runtimes.register_current();
-    let bare = move || async move {
-        (
-            [
-                (axum::http::header::CACHE_CONTROL, "no-store"),
-                (axum::http::header::CONTENT_TYPE, HEALTH_JSON),
-            ],
-            body,
-        )
+    // Routes cost axum's router nothing per route (a tree), and a handler that looks at the
+    // query would cost `/bare` an extractor: `/livez`'s body has a route of its own here.
+    let constant = |body: &'static [u8]| {
+        move || async move {
+            (
+                [
+                    (axum::http::header::CACHE_CONTROL, "no-store"),
+                    (axum::http::header::CONTENT_TYPE, HEALTH_JSON),
+                ],
+                body,
+            )
+        }
     };
     let hand = || async {
         (
@@ -354,8 +386,9 @@ async fn serve_axum(args: Args) -> std::io::Result<()> {
         )
     };
     let app = axum::Router::new()
-        .route("/bare", get(bare))
+        .route("/bare", get(constant(bodies.readyz)))
         .route("/hand", get(hand))
+        .route("/bare-livez", get(constant(bodies.livez)))
         .merge(healthz_axum::Endpoints::new(health).dashboard(args.dashboard))
         .route(
             "/stats",
@@ -399,8 +432,9 @@ async fn serve_grpc(args: Args) -> std::io::Result<()> {
 
 async fn serve(args: Args) -> std::io::Result<()> {
     let runs = Arc::new(Runs::new(args.ready_probes));
-    // What /readyz serves now: /bare serves the same bytes, so both move the same payload.
-    let (health, body) = service(&runs).await?;
+    // What /readyz and /livez serve now: /bare serves the same bytes (`?livez` for /livez's), so
+    // each pair moves the same payload.
+    let (health, bodies) = service(&runs).await?;
     let hang = hanging(&runs).map_err(std::io::Error::other)?;
     let runtimes = Arc::new(Runtimes::default());
     runtimes.register_current();
@@ -416,7 +450,7 @@ async fn serve(args: Args) -> std::io::Result<()> {
             // best case), then the fast-path routes, then the endpoints, so `/livez` and `/readyz`
             // pay only for the resources healthz itself mounts; the bench's own extras come last.
             App::new()
-                .app_data(web::Data::new(body))
+                .app_data(web::Data::new(bodies))
                 .app_data(data.clone())
                 .app_data(web::Data::new(Arc::clone(&runtimes)))
                 .route("/bare", web::get().to(bare))
