@@ -70,7 +70,7 @@ pub(crate) struct Meta {
     pub(crate) description: Option<Cow<'static, str>>,
     /// The three as a full JSON body holds them uncut (`,"version":"1.4.2",...`), written once
     /// by [`sealed`](Self::sealed): every fresh body copies them instead of escaping them again.
-    written: Option<(Box<[u8]>, usize)>,
+    written: Option<Box<[u8]>>,
 }
 
 impl Meta {
@@ -78,16 +78,15 @@ impl Meta {
     pub(crate) fn sealed(mut self) -> Self {
         let mut out = Vec::new();
         write::meta(&mut out, &self, usize::MAX);
-        self.written = Some((out.into_boxed_slice(), self.longest()));
+        self.written = Some(out.into_boxed_slice());
         self
     }
 
     /// The JSON of the three, when `output_limit` cuts none of them and it was written.
     pub(crate) fn written(&self, output_limit: usize) -> Option<&[u8]> {
-        match &self.written {
-            Some((json, longest)) if *longest <= output_limit => Some(json),
-            _ => None,
-        }
+        self.written
+            .as_deref()
+            .filter(|_| self.longest() <= output_limit)
     }
 
     /// The length of the longest of the three.

@@ -10,7 +10,7 @@
 //! The serde implementation ([`Json`]) stays the reference, for `impl Serialize for Report`:
 //! the tests check that both write the same bytes for generated reports, strings and times.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::json::{Json, Shown, by_name};
@@ -67,7 +67,7 @@ pub(super) fn body(out: &mut Vec<u8>, json: &Json<'_>) {
 
 thread_local! {
     /// The buffer bodies are written in on this thread, kept from one body to the next.
-    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static SCRATCH: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
 }
 
 /// The most a thread's [`SCRATCH`] keeps between bodies: four times a body's cap, what a report
@@ -79,29 +79,17 @@ const SCRATCH_KEPT: usize = 4 * MAX_BODY_BYTES;
 /// rather than a guessed one, and a `Bytes` made from it needs no shared header (a second
 /// allocation when a `Vec`'s length and capacity differ).
 pub(super) fn exact(write: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
-    let mut write = Some(write);
-    let reused = SCRATCH.try_with(|scratch| {
-        // Busy only if writing a body wrote another: then the inner one gets its own buffer.
-        let mut scratch = scratch.try_borrow_mut().ok()?;
-        scratch.clear();
-        (write.take()?)(&mut scratch);
-        let body = scratch.to_vec();
-        if scratch.capacity() > SCRATCH_KEPT {
-            *scratch = Vec::new();
-        }
-        Some(body)
-    });
-    match (reused, write) {
-        (Ok(Some(body)), _) => body,
-        (_, Some(write)) => {
-            let mut body = Vec::new();
-            write(&mut body);
-            body.shrink_to_fit();
-            body
-        }
-        // Never: `write` is taken only where its body is returned.
-        (_, None) => Vec::new(),
+    // Taken out while in use: a body written while another is finds an empty buffer and grows
+    // its own (and a thread being torn down has none).
+    let mut scratch = SCRATCH.try_with(Cell::take).unwrap_or_default();
+    scratch.clear();
+    write(&mut scratch);
+    // A clone is allocated at the length it copies.
+    let body = scratch.clone();
+    if scratch.capacity() <= SCRATCH_KEPT {
+        let _ = SCRATCH.try_with(|kept| kept.set(scratch));
     }
+    body
 }
 
 /// The service metadata of a full body (`,"version":"1.4.2",...`), each value cut at
@@ -229,7 +217,6 @@ fn millis(out: &mut Vec<u8>, micros: u32) {
         digit(u64::from(frac)),
     ];
     let len = match frac {
-        0 => 2,
         _ if frac % 100 == 0 => 2,
         _ if frac % 10 == 0 => 3,
         _ => 4,
@@ -342,9 +329,8 @@ pub(crate) fn rfc3339_millis(time: SystemTime) -> [u8; 24] {
 thread_local! {
     /// The second most recently written on this thread, and its text: the times a busy service
     /// writes fall mostly within the same second, and their date and time need not be worked
-    /// out again (about 200 instructions of every fresh report).
-    /// (A whole stamp, its milliseconds left to write: copied as a few words, where 19 bytes
-    /// were copied one by one.)
+    /// out again (about 200 instructions of every fresh report). Kept as a whole stamp, its
+    /// milliseconds left to write: copied as a few words, where 19 bytes were copied one by one.
     static LAST: Cell<(u64, [u8; 24])> = const { Cell::new((u64::MAX, [0; 24])) };
 }
 
@@ -486,10 +472,16 @@ mod tests {
     fn a_thread_keeps_no_large_scratch_buffer() {
         let body = exact(|out| out.resize(SCRATCH_KEPT + 1, b'x'));
         assert_eq!(body.len(), SCRATCH_KEPT + 1);
-        SCRATCH.with(|scratch| assert!(scratch.borrow().capacity() <= SCRATCH_KEPT));
+        let kept = |scratch: &Cell<Vec<u8>>| {
+            let buffer = scratch.take();
+            let capacity = buffer.capacity();
+            scratch.set(buffer);
+            capacity
+        };
+        assert!(SCRATCH.with(kept) <= SCRATCH_KEPT);
         let small = exact(|out| out.extend_from_slice(b"{}"));
         assert_eq!(small, b"{}");
-        SCRATCH.with(|scratch| assert!(scratch.borrow().capacity() >= 2));
+        assert!(SCRATCH.with(kept) >= 2);
     }
 
     fn run_time(micros: u32) -> (String, String) {
