@@ -5,6 +5,7 @@
 //! | `/bare` | a plain actix handler returning a constant `application/health+json` body: the bytes `/readyz` served at start |
 //! | `/hand` | what people write by hand: a handler returning `{"status":"pass"}` |
 //! | `/bare?livez` | as `/bare`, with the bytes `/livez` served at start: the baseline with `/livez`'s own body (a query rather than a route of its own: actix tries routes in turn, and one more before the endpoints would cost every healthz request a failed match; on axum, whose router is a tree, it is the route `/bare-livez`) |
+//! | `/bare?floor` | the least an endpoint must do to answer what `/livez` answers afresh, by hand, without healthz ([`floor`]); on axum the route `/floor` |
 //! | `/livez`, `/readyz`, `/healthz`, … | `healthz_actix::Endpoints`: one uncached liveness probe, ten readiness probes cached for 1 s |
 //! | `/fast/livez`, `/fast/readyz` | not the endpoint handler: a bench route that calls `Health::render` directly, to show what the pre-rendered fast path achieves |
 //! | `/hang/readyz` | `Endpoints` over a second `Health` whose one readiness probe never finishes (`timeout = 200ms`, no cache) |
@@ -31,12 +32,14 @@ use std::time::{Duration, Instant};
 
 use actix_web::dev::Service as _;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
+use actix_web::http::header::{CACHE_CONTROL, HeaderValue, X_CONTENT_TYPE_OPTIONS};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use healthz_actix::{
     Detail, Endpoint, Endpoints, Format, HEALTH_JSON, Health, Kind, ProbeOptions, Scope, Status,
 };
 use tokio::runtime::Handle;
+
+mod floor;
 
 /// How many readiness probes `/readyz` evaluates, unless `--ready-probes` says otherwise.
 const READY_PROBES: usize = 10;
@@ -242,8 +245,24 @@ fn hanging(runs: &Arc<Runs>) -> Result<Health, healthz_actix::BuildError> {
         .build()
 }
 
-/// `/bare`: a constant body, no healthz involved; `/livez`'s with `?livez`.
+/// `/bare`: a constant body, no healthz involved; `/livez`'s with `?livez`; `/livez`'s floor
+/// with `?floor`.
 async fn bare(req: HttpRequest, bodies: web::Data<Bodies>) -> HttpResponse {
+    if req.query_string() == "floor" {
+        let peer = req.peer_addr().map(|addr| addr.ip());
+        let local = floor::is_local(peer, req.headers().keys());
+        let (pass, body) = floor::livez(local);
+        let status = if pass {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        };
+        return HttpResponse::build(status)
+            .insert_header((CACHE_CONTROL, HeaderValue::from_static("no-store")))
+            .insert_header((X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+            .content_type(HEALTH_JSON)
+            .body(body);
+    }
     HttpResponse::Ok()
         .insert_header((CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .content_type(HEALTH_JSON)
@@ -389,6 +408,7 @@ async fn serve_axum(args: Args) -> std::io::Result<()> {
         .route("/bare", get(constant(bodies.readyz)))
         .route("/hand", get(hand))
         .route("/bare-livez", get(constant(bodies.livez)))
+        .route("/floor", get(floor_axum))
         .merge(healthz_axum::Endpoints::new(health).dashboard(args.dashboard))
         .route(
             "/stats",
@@ -401,6 +421,35 @@ async fn serve_axum(args: Args) -> std::io::Result<()> {
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .await
+}
+
+/// `/floor` on axum: the request whole, as healthz-axum takes it (an extractor of the headers
+/// would clone them).
+async fn floor_axum(req: axum::extract::Request) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse as _;
+
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip());
+    let local = floor::is_local(peer, req.headers().keys());
+    let (pass, body) = floor::livez(local);
+    let status = if pass {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::CONTENT_TYPE, HEALTH_JSON),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// The same service over gRPC: healthz-tonic on `--bind`, tonic-health's static reporter on
