@@ -9,12 +9,14 @@ use actix_web::dev::{
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::{Error, HttpResponse};
-use healthz_core::web::{self as layer, Headers, Request, ResponseHeader, Target};
+use healthz_core::Health;
+use healthz_core::web::adapter::{self, Header, Headers, Request};
+use healthz_core::web::{self as core, Body, EndpointsBuilder};
 
 /// The health endpoints, as an actix-web service: mount it with `App::service`.
 ///
 /// Same paths, bodies, headers and status codes as every healthz adapter; see
-/// [`healthz_core::web::Endpoints`] for the table.
+/// [`healthz_core::web`] for what each path answers.
 ///
 /// ```no_run
 /// use actix_web::{App, HttpServer};
@@ -30,51 +32,66 @@ use healthz_core::web::{self as layer, Headers, Request, ResponseHeader, Target}
 /// }
 /// ```
 ///
-/// With an access policy:
+/// Configured, with every mistake reported before anything is served:
 ///
 /// ```
 /// use actix_web::App;
-/// use healthz_actix::{AccessPolicy, Endpoints, Health};
+/// use healthz_actix::{AccessPolicy, Endpoint, Endpoints, Health};
 ///
-/// # fn demo(health: Health) -> Result<(), healthz_actix::AccessError> {
-/// let policy = AccessPolicy::new().allow("10.0.0.0/8")?.token("s3cr3t-t0ken-0123456789")?;
-/// let app = App::new().service(Endpoints::new(health).access(policy));
+/// # fn demo(health: Health) -> Result<(), Box<dyn std::error::Error>> {
+/// let endpoints = Endpoints::builder(health)
+///     .prefix("/ops")
+///     .without(Endpoint::Healthz)
+///     .access(AccessPolicy::new().allow("10.0.0.0/8")?.token("s3cr3t-t0ken-0123456789")?)
+///     .build()?;
+/// let app = App::new().service(endpoints);
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug)]
-pub struct Endpoints(layer::Endpoints);
+pub struct Endpoints(core::Endpoints);
 
-healthz_core::__endpoints_builder!(Endpoints, StatusCode);
+impl Endpoints {
+    /// The four endpoints at their default paths, with the default access policy.
+    pub fn new(health: Health) -> Self {
+        Endpoints(core::Endpoints::new(health))
+    }
 
-/// What each mounted path answers for.
+    /// Configures the endpoints: see [`EndpointsBuilder`].
+    pub fn builder(health: Health) -> EndpointsBuilder<Self> {
+        EndpointsBuilder::new(health)
+    }
+}
+
+impl From<core::Endpoints> for Endpoints {
+    fn from(endpoints: core::Endpoints) -> Self {
+        Endpoints(endpoints)
+    }
+}
+
+/// What one mounted path answers for.
 struct Mounted {
-    endpoints: layer::Endpoints,
-    target: Target,
-    /// `{path}/{name}` is served too: the rest of the path after the mounted one names a probe.
-    named: bool,
+    endpoints: core::Endpoints,
+    /// The mounted path's length: the path under the endpoints' mount point is that much of
+    /// what actix matched, plus what it left unmatched.
+    len: usize,
 }
 
 impl HttpServiceFactory for Endpoints {
     fn register(self, config: &mut AppService) {
-        for route in self.0.routes() {
-            // One service per endpoint, matched by comparing strings: the path itself, or for
-            // `{path}/{name}` the path as a prefix (actix matches a prefix at a `/`), the name
-            // read from what follows. Not a scope holding a resource for the path and one for a
-            // `{name}` pattern, as before: the scope's own router, an app-data lookup and the
-            // handler's extractors cost about 1,400 instructions of every `/readyz` (callgrind).
-            // A request for any other path still costs one comparison per endpoint. Like the
-            // scope, the prefix claims every path under it: one that is not `{path}/{name}`
-            // (`/readyz/`, `/readyz/a/b`) gets the 404 actix gives a path no route matches.
-            // Every method reaches the handler: the layer decides access before the method.
-            let rdef = if route.has_name() {
-                ResourceDef::prefix(route.path())
+        for route in adapter::routes(&self.0) {
+            // One service per route, matched by comparing strings: the path itself, or for
+            // `{path}/{name}` the path as a prefix (actix matches a prefix at a `/`). Not a scope
+            // with a resource per pattern: its router, an app-data lookup and the handler's
+            // extractors cost about 1,400 instructions of every `/readyz` (callgrind). Every
+            // method and every path under a prefix reaches the endpoints, which decide.
+            let rdef = if route.named {
+                ResourceDef::prefix(route.path)
             } else {
-                ResourceDef::new(route.path())
+                ResourceDef::new(route.path)
             };
             let mounted = Rc::new(Mounted {
                 endpoints: self.0.clone(),
-                target: route.target(),
-                named: route.has_name(),
+                len: route.path.len(),
             });
             let service = fn_service(move |req: ServiceRequest| serve(Rc::clone(&mounted), req));
             config.register_service(rdef, None, service, None);
@@ -82,10 +99,10 @@ impl HttpServiceFactory for Endpoints {
     }
 }
 
-/// actix's header map, as the layer reads headers.
+/// actix's header map, as the endpoints read headers.
 struct ActixHeaders<'a>(&'a HeaderMap);
 
-/// The headers the layer reads that actix has no constant for.
+/// The headers the endpoints read that actix has no constant for.
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
 const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
@@ -96,8 +113,8 @@ impl Headers for ActixHeaders<'_> {
     where
         Self: 'a,
     {
-        // The constants of the names the layer reads (every request asks for the six that say it
-        // was forwarded): parsing a name per request costs more.
+        // The constants of the names the endpoints read (every request asks for the six that
+        // say it was forwarded): parsing a name per request costs more.
         let values = match name {
             "accept" => self.0.get_all(header::ACCEPT),
             "authorization" => self.0.get_all(header::AUTHORIZATION),
@@ -118,26 +135,28 @@ impl Headers for ActixHeaders<'_> {
     }
 }
 
-/// actix's constant for a header the layer answers with.
-fn header_name(name: ResponseHeader) -> HeaderName {
+/// actix's constant for a header the endpoints answer with.
+fn header_name(name: Header) -> HeaderName {
     match name {
-        ResponseHeader::ContentType => header::CONTENT_TYPE,
-        ResponseHeader::CacheControl => header::CACHE_CONTROL,
-        ResponseHeader::XContentTypeOptions => header::X_CONTENT_TYPE_OPTIONS,
-        ResponseHeader::Allow => header::ALLOW,
-        ResponseHeader::WwwAuthenticate => header::WWW_AUTHENTICATE,
+        Header::ContentType => header::CONTENT_TYPE,
+        Header::CacheControl => header::CACHE_CONTROL,
+        Header::XContentTypeOptions => header::X_CONTENT_TYPE_OPTIONS,
+        Header::Allow => header::ALLOW,
+        Header::WwwAuthenticate => header::WWW_AUTHENTICATE,
         other => HeaderName::from_static(other.as_str()),
     }
 }
 
-/// actix's value for a header value the layer answers with: the common ones built at compile
-/// time, as `healthz_core::web::http_value` builds `http` 1's (actix uses `http` 0.2).
+/// actix's value for a header value the endpoints answer with: those of every answer built at
+/// compile time (actix is on `http` 0.2, whose constants are its own).
 fn header_value(value: &'static str) -> HeaderValue {
     match value {
-        layer::HEALTH_JSON => const { HeaderValue::from_static(layer::HEALTH_JSON) },
-        layer::TEXT => const { HeaderValue::from_static(layer::TEXT) },
-        layer::NO_STORE => const { HeaderValue::from_static(layer::NO_STORE) },
-        layer::NOSNIFF => const { HeaderValue::from_static(layer::NOSNIFF) },
+        "application/health+json" => const { HeaderValue::from_static("application/health+json") },
+        "text/plain; charset=utf-8" => {
+            const { HeaderValue::from_static("text/plain; charset=utf-8") }
+        }
+        "no-store" => const { HeaderValue::from_static("no-store") },
+        "nosniff" => const { HeaderValue::from_static("nosniff") },
         other => HeaderValue::from_static(other),
     }
 }
@@ -145,35 +164,33 @@ fn header_value(value: &'static str) -> HeaderValue {
 async fn serve(mounted: Rc<Mounted>, req: ServiceRequest) -> Result<ServiceResponse, Error> {
     let (req, _payload) = req.into_parts();
     let headers = ActixHeaders(req.headers());
-    let mut request = Request::new(req.method().as_str(), &headers).query(req.query_string());
-    if let Some(peer) = req.peer_addr() {
-        request = request.peer(peer.ip());
-    }
-    // What follows the mounted path, as actix left it (escapes of `%`, `/` and `+` kept): nothing,
-    // or one segment naming a probe, decoded once as every adapter decodes it. Anything else
-    // (`/readyz/`, `/readyz/a/b`) is no health endpoint's path: answered as actix answers a path
-    // no route matches, as the axum adapter's router leaves it to axum.
-    let name = match mounted.named.then(|| req.match_info().unprocessed()) {
-        None | Some("") => None,
-        Some(rest) => match rest.strip_prefix('/') {
-            Some(segment) if !segment.is_empty() && !segment.contains('/') => {
-                Some(layer::decode_segment(segment))
-            }
-            _ => return Ok(ServiceResponse::new(req, HttpResponse::NotFound().finish())),
-        },
+    // The path under the endpoints' mount point, as actix matched it (escapes of `%`, `/` and
+    // `+` kept): the mounted path and what follows it, the endpoints decoding a probe's name
+    // once, as every adapter's do.
+    let matched = req.match_info();
+    let whole = matched.as_str();
+    let path = whole
+        .len()
+        .checked_sub(mounted.len + matched.unprocessed().len())
+        .and_then(|start| whole.get(start..))
+        .unwrap_or("");
+    let request = Request {
+        method: req.method().as_str(),
+        path,
+        query: req.query_string(),
+        headers: &headers,
+        peer: req.peer_addr().map(|peer| peer.ip()),
     };
-    let mut answer = mounted
-        .endpoints
-        .answer(mounted.target, name.as_deref(), &request)
-        .await;
-    let status = StatusCode::from_u16(answer.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let answer = adapter::answer(&mounted.endpoints, &request).await;
+    let status =
+        StatusCode::from_u16(answer.status.as_u16()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     let mut response = HttpResponse::build(status);
     for (name, value) in answer.headers() {
         response.insert_header((header_name(name), header_value(value)));
     }
-    let response = match answer.take_stream() {
-        Some(stream) => response.streaming(stream),
-        None => response.body(answer.into_body()),
+    let response = match answer.body {
+        Body::Full(bytes) => response.body(bytes),
+        Body::Events(stream) => response.streaming(stream),
     };
     Ok(ServiceResponse::new(req, response))
 }

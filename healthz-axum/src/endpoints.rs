@@ -1,18 +1,19 @@
 //! [`Endpoints`]: the axum routes that serve `/livez`, `/readyz`, `/startupz` and `/healthz`.
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::task::{Context, Poll};
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
-use axum::http::{Response, StatusCode};
-use axum::routing::any;
-use healthz_core::web::{self as layer, Request as HealthRequest, Target, decode_segment};
+use healthz_core::Health;
+use healthz_core::web::{self as core, EndpointsBuilder, PeerAddr, adapter};
+use tower_service::Service;
 
 /// The health endpoints, as axum routes: `Router::new().merge(Endpoints::new(health))`.
 ///
 /// Same paths, bodies, headers and status codes as every healthz adapter; see
-/// [`healthz_core::web::Endpoints`] for the table. Every method reaches the endpoints, which
+/// [`healthz_core::web`] for what each path answers. Every method reaches the endpoints, which
 /// answer 405 to all but `GET` and `HEAD`, after the access decision.
 ///
 /// The client's address comes from `ConnectInfo<SocketAddr>`: serve the app with
@@ -24,82 +25,68 @@ use healthz_core::web::{self as layer, Request as HealthRequest, Target, decode_
 /// use axum::Router;
 /// use healthz_axum::{AccessPolicy, Endpoint, Endpoints, Health};
 ///
-/// # fn demo(health: Health) -> Result<(), healthz_axum::AccessError> {
-/// let policy = AccessPolicy::new().allow("10.0.0.0/8, 127.0.0.1")?;
-/// let app: Router = Router::new().merge(
-///     Endpoints::new(health)
-///         .prefix("/health")
-///         .without(Endpoint::Healthz)
-///         .access(policy),
-/// );
+/// # fn demo(health: Health) -> Result<(), Box<dyn std::error::Error>> {
+/// let endpoints = Endpoints::builder(health)
+///     .prefix("/health")
+///     .without(Endpoint::Healthz)
+///     .access(AccessPolicy::new().allow("10.0.0.0/8, loopback")?)
+///     .build()?;
+/// let app: Router = Router::new().merge(endpoints);
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug)]
-pub struct Endpoints(layer::Endpoints);
+pub struct Endpoints(core::Endpoints);
 
-healthz_core::__endpoints_builder!(Endpoints, StatusCode);
+impl Endpoints {
+    /// The four endpoints at their default paths, with the default access policy.
+    pub fn new(health: Health) -> Self {
+        Endpoints(core::Endpoints::new(health))
+    }
+
+    /// Configures the endpoints: see [`EndpointsBuilder`].
+    pub fn builder(health: Health) -> EndpointsBuilder<Self> {
+        EndpointsBuilder::new(health)
+    }
+}
+
+impl From<core::Endpoints> for Endpoints {
+    fn from(endpoints: core::Endpoints) -> Self {
+        Endpoints(endpoints)
+    }
+}
 
 impl<S: Clone + Send + Sync + 'static> From<Endpoints> for Router<S> {
     fn from(endpoints: Endpoints) -> Self {
         let mut router = Router::new();
-        for route in endpoints.0.routes() {
-            let mounted = Mounted {
-                endpoints: endpoints.0.clone(),
-                target: route.target(),
-                path: route.path().into(),
-            };
-            let whole = mounted.clone();
-            router = router.route(route.path(), any(move |req: Request| serve(whole, req)));
-            if route.has_name() {
-                let named = format!("{}/{{name}}", route.path());
-                router = router.route(&named, any(move |req: Request| serve(mounted, req)));
+        for route in adapter::routes(&endpoints.0) {
+            let service = WithPeer(endpoints.0.clone());
+            router = router.route_service(route.path, service.clone());
+            if route.named {
+                router = router.route_service(&format!("{}/{{name}}", route.path), service);
             }
         }
         router
     }
 }
 
-/// What one route answers for.
+/// The endpoints, told the client's address by axum's `ConnectInfo`.
 #[derive(Clone)]
-struct Mounted {
-    endpoints: layer::Endpoints,
-    target: Target,
-    /// The route's path, to find the `{name}` segment after it.
-    path: std::sync::Arc<str>,
-}
+struct WithPeer(core::Endpoints);
 
-async fn serve(mounted: Mounted, req: Request) -> Response<Body> {
-    let (parts, _body) = req.into_parts();
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
-    // The segment after the route's path, as it came: axum's own extractors would answer
-    // invalid UTF-8 with a rejection of their own, and the layer answers every request.
-    let name = parts
-        .uri
-        .path()
-        .strip_prefix(&*mounted.path)
-        .and_then(|rest| rest.strip_prefix('/'))
-        .map(decode_segment);
-    let mut request = HealthRequest::new(parts.method.as_str(), &parts.headers)
-        .query(parts.uri.query().unwrap_or(""));
-    if let Some(peer) = peer {
-        request = request.peer(peer);
+impl Service<Request> for WithPeer {
+    type Response = <core::Endpoints as Service<Request>>::Response;
+    type Error = Infallible;
+    type Future = <core::Endpoints as Service<Request>>::Future;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
     }
-    let mut answer = mounted
-        .endpoints
-        .answer(mounted.target, name.as_deref(), &request)
-        .await;
-    let body = match answer.take_stream() {
-        Some(stream) => Body::from_stream(stream),
-        None => Body::from(answer.body().clone()),
-    };
-    let mut response = Response::new(body);
-    *response.status_mut() = answer.status_code();
-    let headers = response.headers_mut();
-    for (name, value) in answer.headers() {
-        headers.insert(name.http(), layer::http_value(value));
+
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>() {
+            let peer = PeerAddr(*peer);
+            request.extensions_mut().insert(peer);
+        }
+        self.0.call(request)
     }
-    response
 }

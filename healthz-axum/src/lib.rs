@@ -2,10 +2,10 @@
 //! `#[liveness]`, `#[readiness]` or `#[startup]`, build a [`Health`], and merge [`Endpoints`]
 //! into your `Router`.
 //!
-//! This crate re-exports everything from `healthz-core` (the runtime, its framework-free HTTP
-//! layer [`web`], and the attribute macros), so it is the only healthz dependency an axum
-//! service needs. It is a thin adapter: every decision (access, method, query, form, status) is
-//! [`web::Endpoints::answer`]'s, shared with `healthz-actix`, so both serve the same bytes.
+//! This crate re-exports what a service names of `healthz-core` (the runtime and the attribute
+//! macros), so it is the only healthz dependency an axum service needs. It is a thin adapter
+//! around `healthz_core::web::Endpoints`, a tower service: it mounts its paths in the router and
+//! hands it the client's address from `ConnectInfo`.
 //!
 //! ```no_run
 //! use axum::Router;
@@ -33,7 +33,6 @@
 mod endpoints;
 
 pub use endpoints::Endpoints;
-pub use healthz_core::web::{
-    AccessError, AccessPolicy, Endpoint, HEALTH_JSON, MAX_EXCLUDES, ProxyHeader,
-};
-pub use healthz_core::*;
+#[doc(inline)]
+pub use healthz_core::__adapter::*;
+pub use healthz_core::web::{ConfigError, Endpoint, EndpointsBuilder};

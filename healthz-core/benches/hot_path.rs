@@ -1,4 +1,5 @@
-//! The hot path of a health endpoint: evaluating cached probes and serializing the report.
+//! The hot path of a health endpoint: evaluating cached probes and serializing the report (what
+//! an endpoint serves, pre-rendered body and all, is `--bench endpoints`).
 //!
 //! `cargo bench -p healthz-core --bench hot_path` (bench/run also builds it as
 //! `cargo bench -p healthz-bench-server --bench hot_path`, without Tokio's `test-util`). Divan's
@@ -6,7 +7,9 @@
 
 use divan::Bencher;
 use futures_util::FutureExt as _;
-use healthz_core::{Detail, Format, Health, Kind, Report, Scope};
+use std::future::IntoFuture as _;
+
+use healthz_core::{Detail, Health, Kind, Report};
 
 mod common;
 
@@ -30,35 +33,17 @@ fn evaluate_ten_cached(bencher: Bencher<'_, '_>) {
     let _context = runtime.enter();
     bencher.bench(|| {
         let report = health
-            .check(Kind::Readiness)
+            .report(Kind::Readiness)
+            .into_future()
             .now_or_never()
             .expect("cached: ready at once");
         divan::black_box(report)
     });
 }
 
-/// What the endpoint serves for ten cached probes: the pre-rendered body, reused while every
-/// result is fresh (one counter per kind and one deadline compared, no allocation, no
-/// serialization).
-#[divan::bench(threads = [1, 2])]
-fn render_ten_cached(bencher: Bencher<'_, '_>) {
-    let (runtime, health) = cached(10);
-    let scope = Scope::Kind(Kind::Readiness);
-    // The first call renders and stores the body; the benchmark measures the reuse.
-    runtime.block_on(health.render(scope, Detail::Full, Format::Json));
-    let _context = runtime.enter();
-    bencher.bench(|| {
-        let rendered = health
-            .render(scope, Detail::Full, Format::Json)
-            .now_or_never()
-            .expect("cached: ready at once");
-        divan::black_box(rendered)
-    });
-}
-
 fn report(n: usize) -> Report {
     let (runtime, health) = cached(n);
-    runtime.block_on(health.check(Kind::Readiness))
+    runtime.block_on(health.report(Kind::Readiness).into_future())
 }
 
 /// Serializing a ten-probe report to `application/health+json`.

@@ -11,13 +11,16 @@ use futures_util::FutureExt as _;
 
 use healthz_rules::{NameError, RuleError, TagError, check_name, check_tag};
 
-use crate::engine::{RunCtx, Slot};
+use crate::Kind;
+use crate::check::IntoCheck;
+use crate::engine::{HistoryLimits, RunCtx, Sink, Slot};
 use crate::events::{DEFAULT_MONITOR_INTERVAL, Hub};
-use crate::history::HistoryLimits;
-use crate::observe::OnChange;
-use crate::probe::{self, Location, ProbeInfo, ProbeMeta, ProbeSpec, Runner};
+use crate::health::Health;
+use crate::observe::Observer;
+use crate::options::ProbeOptions;
+use crate::probe::{self, Location, ProbeInfo, ProbeSpec, Runner};
 use crate::report::Meta;
-use crate::{Health, IntoCheck, Kind, Observer, ProbeOptions, ProbeState, StateMap, StatusChange};
+use crate::state::{ProbeState, StateMap};
 
 /// Builds a [`Health`]: supplies state, adds probes made at run time, and checks that every
 /// probe can run.
@@ -57,8 +60,6 @@ pub struct HealthBuilder {
     meta: Meta,
     monitor_interval: Duration,
     history: HistoryLimits,
-    /// Tags attached on the builder, by kind and probe name.
-    tags: Vec<Attached>,
 }
 
 impl fmt::Debug for HealthBuilder {
@@ -70,15 +71,16 @@ impl fmt::Debug for HealthBuilder {
     }
 }
 
-impl Default for HealthBuilder {
-    fn default() -> Self {
-        HealthBuilder::new()
+impl Health {
+    /// Starts building a `Health`, from every probe registered by attribute in the binary.
+    pub fn builder() -> HealthBuilder {
+        HealthBuilder::default()
     }
 }
 
-impl HealthBuilder {
+impl Default for HealthBuilder {
     /// A builder that includes every probe registered by attribute in the binary.
-    pub fn new() -> Self {
+    fn default() -> Self {
         HealthBuilder {
             state: StateMap::new(),
             duplicate_state: Vec::new(),
@@ -88,10 +90,11 @@ impl HealthBuilder {
             meta: Meta::default(),
             monitor_interval: DEFAULT_MONITOR_INTERVAL,
             history: HistoryLimits::new(),
-            tags: Vec::new(),
         }
     }
+}
 
+impl HealthBuilder {
     /// Supplies the value behind probe arguments of type `&T`. One value per type: supplying a
     /// second `T` makes [`build`](Self::build) fail.
     pub fn state<T: ProbeState>(mut self, value: T) -> Self {
@@ -127,7 +130,7 @@ impl HealthBuilder {
     /// Adds a probe made at run time: `probe` is called for every run and returns the future to
     /// await. It captures whatever state it needs.
     #[track_caller]
-    pub fn probe<F, Fut>(
+    pub(crate) fn probe<F, Fut>(
         mut self,
         kind: Kind,
         name: impl Into<Cow<'static, str>>,
@@ -175,7 +178,8 @@ impl HealthBuilder {
         self
     }
 
-    /// Adds a liveness probe made at run time; see [`probe`](Self::probe).
+    /// Adds a liveness probe made at run time: `probe` is called for every run and returns the
+    /// future to await. It captures whatever state it needs.
     #[track_caller]
     pub fn liveness<F, Fut>(
         self,
@@ -191,7 +195,8 @@ impl HealthBuilder {
         self.probe(Kind::Liveness, name, options, probe)
     }
 
-    /// Adds a readiness probe made at run time; see [`probe`](Self::probe).
+    /// Adds a readiness probe made at run time, as [`liveness`](Self::liveness) adds a liveness
+    /// probe.
     #[track_caller]
     pub fn readiness<F, Fut>(
         self,
@@ -207,7 +212,8 @@ impl HealthBuilder {
         self.probe(Kind::Readiness, name, options, probe)
     }
 
-    /// Adds a startup probe made at run time; see [`probe`](Self::probe).
+    /// Adds a startup probe made at run time, as [`liveness`](Self::liveness) adds a liveness
+    /// probe.
     #[track_caller]
     pub fn startup<F, Fut>(
         self,
@@ -229,56 +235,6 @@ impl HealthBuilder {
         self
     }
 
-    /// Calls `callback` whenever a probe's reported status changes, and for its first result.
-    ///
-    /// ```
-    /// use healthz_core::Health;
-    ///
-    /// let builder = Health::builder().on_change(|change| {
-    ///     eprintln!("{} {} is now {}", change.kind, change.name, change.to);
-    /// });
-    /// # drop(builder);
-    /// ```
-    pub fn on_change(self, callback: impl Fn(&StatusChange<'_>) + Send + Sync + 'static) -> Self {
-        self.observer(OnChange(callback))
-    }
-
-    /// Attaches tags to the probe of `kind` named `name`, whether it was registered by attribute
-    /// or added on this builder (before or after this call): for tags known only at run time,
-    /// such as ones read from configuration. Tags select probes (`?tag=db`, groups).
-    ///
-    /// ```
-    /// use healthz_core::{Health, Kind, ProbeOptions};
-    ///
-    /// let region = String::from("eu-west-1");
-    /// let health = Health::builder()
-    ///     .without_registered()
-    ///     .readiness("replica", ProbeOptions::new(), || async {})
-    ///     .tags(Kind::Readiness, "replica", ["db".to_owned(), region])
-    ///     .build()
-    ///     .unwrap();
-    /// let replica = health.probes(Kind::Readiness).next().unwrap();
-    /// assert_eq!(replica.tags, ["db", "eu-west-1"]);
-    /// ```
-    ///
-    /// An unknown probe, or a tag that breaks the rules of tags, makes [`build`](Self::build)
-    /// fail.
-    #[track_caller]
-    pub fn tags<T: Into<Cow<'static, str>>>(
-        mut self,
-        kind: Kind,
-        name: impl Into<Cow<'static, str>>,
-        tags: impl IntoIterator<Item = T>,
-    ) -> Self {
-        self.tags.push((
-            kind,
-            name.into(),
-            tags.into_iter().map(Into::into).collect(),
-            Location::caller(),
-        ));
-        self
-    }
-
     /// How often a `Health` with [subscribers](Health::subscribe) re-evaluates every kind, so that
     /// changes surface without requests (default 1 s). Cached and polled probes are read as any
     /// request reads them; an uncached probe runs this often while someone subscribes.
@@ -297,7 +253,7 @@ impl HealthBuilder {
     /// # fn main() -> Result<(), healthz_core::BuildError> {
     /// let health = Health::builder()
     ///     .without_registered()
-    ///     .history(HistoryLimits::new().runs(30))
+    ///     .history(HistoryLimits::default().runs(30))
     ///     .build()?;
     /// # Ok(()) }
     /// ```
@@ -342,7 +298,6 @@ impl HealthBuilder {
             meta,
             monitor_interval,
             history,
-            tags: mut attached,
         } = self;
         let mut problems: Vec<Problem> = duplicate_state
             .into_iter()
@@ -357,8 +312,7 @@ impl HealthBuilder {
             .chain(probes);
         let mut slots: [Vec<Arc<Slot>>; 3] = Default::default();
         let mut seen: HashMap<(Kind, String), Location> = HashMap::new();
-        for mut spec in specs {
-            attach(&mut spec.meta, &mut attached);
+        for spec in specs {
             let meta = &spec.meta;
             let probe = || ProbeRef {
                 kind: meta.kind,
@@ -400,13 +354,6 @@ impl HealthBuilder {
             }
             slots[meta.kind.index()].push(Arc::new(Slot::new(spec.meta, spec.runner)));
         }
-        for (kind, name, _, location) in attached {
-            problems.push(Problem::TagsForNoProbe {
-                kind,
-                name: name.into_owned(),
-                location,
-            });
-        }
         if !problems.is_empty() {
             problems.sort_by_key(ToString::to_string);
             return Err(BuildError { problems });
@@ -414,33 +361,16 @@ impl HealthBuilder {
         for kind in &mut slots {
             kind.sort_by(|a, b| a.name().cmp(b.name()));
         }
+        let hub = Arc::new(Hub::new(monitor_interval));
         let ctx = RunCtx {
             state: Arc::new(state),
             observers,
-            events: Hub::new(monitor_interval),
+            sink: Arc::clone(&hub) as Arc<dyn Sink>,
             history,
             changes: Default::default(),
         };
-        Ok(Health::from_parts(slots, ctx, meta))
+        Ok(Health::from_parts(slots, ctx, meta, hub))
     }
-}
-
-/// Tags attached with [`HealthBuilder::tags`]: the probe's kind and name, the tags, and where.
-type Attached = (Kind, Cow<'static, str>, Vec<Cow<'static, str>>, Location);
-
-/// Moves the tags attached on the builder for this probe onto it, without duplicates.
-fn attach(meta: &mut ProbeMeta, attached: &mut Vec<Attached>) {
-    let mut tags = std::mem::take(&mut meta.tags).into_vec();
-    attached.retain_mut(|(kind, name, extra, _)| {
-        if *kind != meta.kind || *name != meta.name {
-            return true;
-        }
-        tags.append(extra);
-        false
-    });
-    let mut seen = std::collections::HashSet::new();
-    tags.retain(|tag| seen.insert(tag.clone()));
-    meta.tags = tags.into_boxed_slice();
 }
 
 /// The probe a [`Problem`] is about.
@@ -487,7 +417,8 @@ pub enum Problem {
         /// The type.
         type_name: &'static str,
     },
-    /// A probe's options break a rule (see [`ProbeOptions::validate`]).
+    /// A probe's options break a rule of the rule book (`healthz-rules`), the rules the attributes
+    /// check at compile time.
     InvalidOptions {
         /// The probe.
         probe: ProbeRef,
@@ -511,15 +442,6 @@ pub enum Problem {
         tag: String,
         /// What is wrong.
         error: TagError,
-    },
-    /// [`HealthBuilder::tags`] named a probe that does not exist.
-    TagsForNoProbe {
-        /// The kind it named.
-        kind: Kind,
-        /// The name it named.
-        name: String,
-        /// Where `tags` was called.
-        location: Location,
     },
 }
 
@@ -547,14 +469,6 @@ impl fmt::Display for Problem {
             Problem::InvalidTag { probe, tag, error } => {
                 write!(f, "{probe}: invalid tag {tag:?}: {error}")
             }
-            Problem::TagsForNoProbe {
-                kind,
-                name,
-                location,
-            } => write!(
-                f,
-                "`tags` at {location} names the {kind} probe `{name}`, and there is none: check the kind and the name"
-            ),
         }
     }
 }

@@ -25,14 +25,13 @@ use crate::Status;
 /// let check = lag(180.0);
 /// assert_eq!(check.status(), Status::Warn);
 /// assert_eq!(check.output(), Some("index is behind"));
-/// assert_eq!(check.observed_value(), Some(180.0));
-/// assert_eq!(check.observed_unit(), Some("s"));
+/// assert_eq!(check, Check::warn("index is behind").observed(180.0, "s"));
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Check {
-    status: Status,
-    output: Option<Cow<'static, str>>,
-    observed: Option<Observed>,
+    pub(crate) status: Status,
+    pub(crate) output: Option<Cow<'static, str>>,
+    pub(crate) observed: Option<Observed>,
     details: Details,
 }
 
@@ -73,21 +72,6 @@ impl Check {
         }
     }
 
-    /// A check with the given status and output.
-    ///
-    /// ```
-    /// use healthz_core::{Check, Status};
-    /// assert_eq!(Check::new(Status::Fail, "down"), Check::fail("down"));
-    /// ```
-    pub fn new(status: Status, output: impl Into<Cow<'static, str>>) -> Self {
-        Check {
-            status,
-            output: Some(output.into()),
-            observed: None,
-            details: Vec::new(),
-        }
-    }
-
     /// Attaches an observed value and its unit (`observedValue` / `observedUnit` in
     /// `application/health+json`), for example a latency in `"ms"` or a lag in `"s"`.
     ///
@@ -104,15 +88,15 @@ impl Check {
     ///
     /// Like outputs, details are redacted (string values, and every value under a key that
     /// names a secret, such as `password`) and bounded: at most
-    /// [`MAX_DETAILS_BYTES`](crate::MAX_DETAILS_BYTES) of JSON per check, later details left out
+    /// 1 KiB of JSON per check, later details left out
     /// with a note. A value that does not serialize is replaced by the reason.
     ///
     /// ```
     /// use healthz_core::Check;
     ///
-    /// let check = Check::pass().detail("pool_size", 10).detail("idle", 3).detail("replicas", ["a", "b"]);
-    /// let details: Vec<(&str, String)> = check.details().map(|(k, v)| (k, v.to_string())).collect();
-    /// assert_eq!(details, [("pool_size", "10".into()), ("idle", "3".into()), ("replicas", r#"["a","b"]"#.into())]);
+    /// let check = Check::pass().detail("pool_size", 10).detail("replicas", ["a", "b"]);
+    /// assert_eq!(check, Check::pass().detail("pool_size", 10).detail("replicas", ["a", "b"]));
+    /// assert_ne!(check, Check::pass().detail("pool_size", 12).detail("replicas", ["a", "b"]));
     /// ```
     #[must_use]
     pub fn detail(
@@ -130,18 +114,6 @@ impl Check {
         self
     }
 
-    /// The details attached, in order.
-    pub fn details(&self) -> impl ExactSizeIterator<Item = (&str, &serde_json::Value)> + '_ {
-        self.details.iter().map(|(k, v)| (&**k, v))
-    }
-
-    /// Replaces the output message.
-    #[must_use]
-    pub fn with_output(mut self, output: impl Into<Cow<'static, str>>) -> Self {
-        self.output = Some(output.into());
-        self
-    }
-
     /// The status.
     pub fn status(&self) -> Status {
         self.status
@@ -152,14 +124,28 @@ impl Check {
         self.output.as_deref()
     }
 
-    /// The observed value, if one was attached.
-    pub fn observed_value(&self) -> Option<f64> {
-        self.observed.as_ref().map(|(v, _)| *v)
+    /// The details attached, in order.
+    ///
+    /// ```
+    /// use healthz_core::Check;
+    ///
+    /// let check = Check::pass().detail("pool_size", 10);
+    /// assert_eq!(check.details().next(), Some(("pool_size", &serde_json::json!(10))));
+    /// ```
+    pub fn details(&self) -> impl ExactSizeIterator<Item = (&str, &serde_json::Value)> + '_ {
+        self.details.iter().map(|(k, v)| (&**k, v))
     }
 
-    /// The unit of the observed value, if one was attached.
-    pub fn observed_unit(&self) -> Option<&str> {
-        self.observed.as_ref().map(|(_, u)| &**u)
+    /// The observed value and its unit, if one was attached.
+    ///
+    /// ```
+    /// use healthz_core::Check;
+    ///
+    /// assert_eq!(Check::pass().observed(3.5, "ms").observation(), Some((3.5, "ms")));
+    /// assert_eq!(Check::pass().observation(), None);
+    /// ```
+    pub fn observation(&self) -> Option<(f64, &str)> {
+        self.observed.as_ref().map(|(v, u)| (*v, &**u))
     }
 
     pub(crate) fn into_parts(
@@ -276,11 +262,10 @@ mod tests {
 
     #[test]
     fn builders() {
-        let c = Check::pass().with_output("fine").observed(1.0, "rows");
-        assert_eq!(c.status(), Status::Pass);
-        assert_eq!(c.output(), Some("fine"));
-        assert_eq!(c.observed_value(), Some(1.0));
-        assert_eq!(c.observed_unit(), Some("rows"));
+        let c = Check::warn("slow").observed(1.0, "rows");
+        assert_eq!(c.status(), Status::Warn);
+        assert_eq!(c.output(), Some("slow"));
+        assert_eq!(c.observation(), Some((1.0, "rows")));
         assert_eq!(Check::default(), Check::pass());
     }
 }

@@ -9,7 +9,7 @@ use crate::redact;
 
 /// The most JSON a check's details may take (its `details` object); later details are left out
 /// with a note, so that bodies stay under [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES).
-pub const MAX_DETAILS_BYTES: usize = 1024;
+pub(crate) const MAX_DETAILS_BYTES: usize = 1024;
 
 /// The key of the note that says how many details were left out.
 const LEFT_OUT: &str = "healthz_left_out";

@@ -1,4 +1,4 @@
-//! Status changes as a stream: [`Health::subscribe`] for gRPC `Watch`, the dashboard's event
+//! Status changes as a stream: [`Health::subscribe`](crate::Health::subscribe) for gRPC `Watch`, the dashboard's event
 //! stream, or your own code.
 //!
 //! Every subscriber sees every change: a probe's reported status changing (or its first result),
@@ -10,7 +10,7 @@
 //! again from a fresh report.
 //!
 //! When the server stops (a `Shutdown`'s grace period is over: see
-//! [`Health::end_subscriptions`]), every subscription gets [`Event::Ended`]: a stream built on one
+//! [`Health::end_subscriptions`](crate::Health::end_subscriptions)), every subscription gets [`Event::Ended`]: a stream built on one
 //! (a gRPC `Watch`, server-sent events) should end then, or the server's graceful stop would wait
 //! for it forever.
 
@@ -19,14 +19,18 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::{broadcast, watch};
 
+use crate::engine::{Sink, Snapshot};
+use crate::gate::Gate;
 use crate::history::Run;
-use crate::{Gate, Health, Kind, Status};
+use crate::observe::StatusChange;
+use crate::probe::ProbeMeta;
+use crate::{Kind, Status};
 
 /// How many events a subscriber may fall behind before it gets [`Event::Lagged`].
-pub const EVENT_BUFFER: usize = 256;
+pub(crate) const EVENT_BUFFER: usize = 256;
 
 /// The default [`monitor_interval`](crate::HealthBuilder::monitor_interval): 1 s.
-pub const DEFAULT_MONITOR_INTERVAL: Duration = Duration::from_secs(1);
+pub(crate) const DEFAULT_MONITOR_INTERVAL: Duration = Duration::from_secs(1);
 
 /// One change.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,14 +41,14 @@ pub enum Event {
     /// A kind's aggregate status or gate changed.
     Aggregate(AggregateEvent),
     /// A probe ran (a result served from the cache is not a run), whether or not its status
-    /// changed: what [`Health::history`] records.
+    /// changed: what [`Health::history`](crate::Health::history) records.
     Run(ProbeRun),
     /// The subscriber fell behind and missed this many events: start again from a fresh report.
     Lagged {
         /// How many.
         missed: u64,
     },
-    /// No event will follow: the server is stopping (see [`Health::end_subscriptions`]). End the
+    /// No event will follow: the server is stopping (see [`Health::end_subscriptions`](crate::Health::end_subscriptions)). End the
     /// stream built on this subscription, so that the server's graceful stop does not wait for
     /// it. Every later [`Subscription::recv`] returns this again at once.
     Ended,
@@ -96,7 +100,7 @@ pub struct AggregateEvent {
     pub time: SystemTime,
 }
 
-/// A subscription to a `Health`'s [`Event`]s; see [`Health::subscribe`]. While one is alive, the
+/// A subscription to a `Health`'s [`Event`]s; see [`Health::subscribe`](crate::Health::subscribe). While one is alive, the
 /// `Health` re-evaluates every kind every monitor interval. Dropping it unsubscribes.
 #[derive(Debug)]
 pub struct Subscription {
@@ -107,7 +111,7 @@ pub struct Subscription {
 
 impl Subscription {
     /// The next event. Waits for one; [`Event::Lagged`] when this subscriber fell behind,
-    /// [`Event::Ended`] once the subscriptions were [ended](Health::end_subscriptions).
+    /// [`Event::Ended`] once the subscriptions were [ended](crate::Health::end_subscriptions).
     pub async fn recv(&mut self) -> Event {
         loop {
             let received = tokio::select! {
@@ -132,16 +136,16 @@ impl Subscription {
 /// holds it is dropped.
 #[derive(Debug)]
 pub(crate) struct Monitor {
-    _stop: watch::Sender<()>,
+    pub(crate) _stop: watch::Sender<()>,
 }
 
 /// The sending side, held by the `Health`.
 pub(crate) struct Hub {
     sender: broadcast::Sender<Event>,
-    /// `true` once [`Health::end_subscriptions`] was called.
-    ended: watch::Sender<bool>,
-    monitor: Mutex<Weak<Monitor>>,
-    interval: Duration,
+    /// `true` once [`Health::end_subscriptions`](crate::Health::end_subscriptions) was called.
+    pub(crate) ended: watch::Sender<bool>,
+    pub(crate) monitor: Mutex<Weak<Monitor>>,
+    pub(crate) interval: Duration,
 }
 
 impl Hub {
@@ -161,91 +165,38 @@ impl Hub {
             let _ = self.sender.send(event());
         }
     }
-}
 
-impl Health {
-    /// Subscribes to this `Health`'s status changes.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use healthz_core::events::Event;
-    /// use healthz_core::{Health, Kind, ProbeOptions, Status};
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), healthz_core::BuildError> {
-    /// let health = Health::builder()
-    ///     .without_registered()
-    ///     .readiness("db", ProbeOptions::new(), || async {})
-    ///     .monitor_interval(Duration::from_millis(50))
-    ///     .build()?;
-    /// let mut events = health.subscribe();
-    /// health.drain();
-    /// loop {
-    ///     if let Event::Aggregate(change) = events.recv().await {
-    ///         if change.gate.is_some() {
-    ///             assert_eq!((change.kind, change.to), (Kind::Readiness, Status::Fail));
-    ///             break;
-    ///         }
-    ///     }
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn subscribe(&self) -> Subscription {
-        let hub = &self.inner().ctx.events;
-        let receiver = hub.sender.subscribe();
-        let mut monitor = crate::engine::lock(&hub.monitor);
-        let running = monitor.upgrade().or_else(|| {
-            let started = self.start_monitor(hub.interval)?;
-            *monitor = Arc::downgrade(&started);
-            Some(started)
-        });
+    /// A new subscription, holding `monitor` (if one runs) alive.
+    pub(crate) fn subscribe(&self, monitor: Option<Arc<Monitor>>) -> Subscription {
         Subscription {
-            receiver,
-            ended: hub.ended.subscribe(),
-            _monitor: running,
+            receiver: self.sender.subscribe(),
+            ended: self.ended.subscribe(),
+            _monitor: monitor,
         }
     }
+}
 
-    /// Ends every subscription, present and future: their [`recv`](Subscription::recv) returns
-    /// [`Event::Ended`] from now on, so the streams built on them (gRPC `Watch`, server-sent
-    /// events) end and a graceful stop of the server does not wait for them. A
-    /// `Shutdown` (feature `signal`) calls it when its grace period is over, just before it lets
-    /// the server stop. It cannot be undone.
-    ///
-    /// ```
-    /// use healthz_core::events::Event;
-    /// use healthz_core::Health;
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), healthz_core::BuildError> {
-    /// let health = Health::builder().without_registered().build()?;
-    /// let mut events = health.subscribe();
-    /// health.end_subscriptions();
-    /// assert_eq!(events.recv().await, Event::Ended);
-    /// assert_eq!(health.subscribe().recv().await, Event::Ended);
-    /// # Ok(()) }
-    /// ```
-    pub fn end_subscriptions(&self) {
-        self.inner().ctx.events.ended.send_replace(true);
+impl Sink for Hub {
+    fn ran(&self, probe: &ProbeMeta, snapshot: &Arc<Snapshot>) {
+        self.send(|| {
+            Event::Run(ProbeRun {
+                kind: probe.kind,
+                name: probe.name.as_ref().into(),
+                run: Run::new(Arc::clone(snapshot)),
+            })
+        });
     }
 
-    /// Spawns the monitor, if a Tokio runtime is running.
-    fn start_monitor(&self, interval: Duration) -> Option<Arc<Monitor>> {
-        let runtime = tokio::runtime::Handle::try_current().ok()?;
-        let (stop, mut stopped) = watch::channel(());
-        let health = self.clone();
-        runtime.spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = health.check_all() => {}
-                    _ = stopped.changed() => return,
-                }
-                tokio::select! {
-                    () = tokio::time::sleep(interval) => {}
-                    _ = stopped.changed() => return,
-                }
-            }
+    fn changed(&self, change: &StatusChange<'_>, time: SystemTime) {
+        self.send(|| {
+            Event::Probe(ProbeEvent {
+                kind: change.kind,
+                name: change.name.into(),
+                from: change.from,
+                to: change.to,
+                output: change.output.map(Into::into),
+                time,
+            })
         });
-        Some(Arc::new(Monitor { _stop: stop }))
     }
 }

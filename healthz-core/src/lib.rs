@@ -1,7 +1,7 @@
 //! The runtime of [healthz](https://github.com/healthz-rs/healthz): probe registry, concurrent
 //! evaluation with timeouts, caches, single flight and panic isolation, and reports in
 //! `application/health+json`. It knows no web framework: `healthz-actix` serves it over HTTP,
-//! and any other server can call [`Health::check`] and render the [`Report`].
+//! and any other server can evaluate a [`Health::report`] and render the [`Report`].
 //!
 //! ```rust,standalone_crate
 //! use healthz_core::{readiness, Health, Kind, Status};
@@ -20,7 +20,7 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), healthz_core::BuildError> {
 //! let health = Health::builder().state(Database).build()?;
-//! let report = health.check(Kind::Readiness).await;
+//! let report = health.report(Kind::Readiness).await;
 //! assert_eq!(report.status(), Status::Pass);
 //! assert!(report.check("database").is_some());
 //! # Ok(())
@@ -66,6 +66,7 @@ mod engine;
 mod escape;
 pub mod events;
 mod expansion;
+mod gate;
 mod health;
 pub mod history;
 #[cfg(feature = "prometheus")]
@@ -75,10 +76,11 @@ mod observe;
 mod options;
 mod probe;
 mod redact;
-mod render;
 mod report;
 mod selection;
 mod selfcheck;
+#[cfg(feature = "server")]
+mod server;
 #[cfg(feature = "signal")]
 mod shutdown;
 mod state;
@@ -90,24 +92,22 @@ pub mod web;
 
 pub use builder::{BuildError, HealthBuilder, ProbeRef, Problem};
 pub use check::{Check, IntoCheck};
-pub use details::MAX_DETAILS_BYTES;
-pub use engine::gate::Gate;
-pub use health::Health;
+pub use gate::Gate;
+pub use health::{Evaluation, Health, ProbeEvaluation};
 /// The three kinds of probe (from the rule book, `healthz-rules`).
 pub use healthz_rules::Kind;
-pub use healthz_rules::{
-    DEFAULT_TIMEOUT, Key, MAX_NAME_LEN, NameError, ParseKindError, RuleError, TagError,
-};
 pub use observe::{Observer, Outcome, RunEvent, StatusChange};
 pub use options::ProbeOptions;
 #[allow(unused_imports)] // the `checks` features use it
 pub(crate) use probe::BoxFuture;
 pub use probe::{Location, ProbeInfo};
 pub use redact::redact;
-pub use render::{Format, Rendered};
-pub use report::{CheckResult, Detail, MAX_BODY_BYTES, MAX_OUTPUT_BYTES, Report, Scope};
-pub use selection::Selection;
-pub use selfcheck::{HEALTHCHECK_TIMEOUT, ProbeUrlError, healthcheck, probe_url};
+pub use report::{CheckResult, Detail, Report};
+pub use selection::Scope;
+pub use selfcheck::healthcheck;
+#[cfg(feature = "server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
+pub use server::{Serve, serve};
 #[cfg(feature = "signal")]
 #[cfg_attr(docsrs, doc(cfg(feature = "signal")))]
 pub use shutdown::Shutdown;
@@ -118,6 +118,40 @@ pub use status::Status;
 #[cfg(feature = "macros")]
 #[doc(inline)]
 pub use healthz_macros::{liveness, readiness, startup};
+
+/// Not public API: what every adapter crate (`healthz-actix`, `healthz-axum`, `healthz-tonic`)
+/// re-exports, written once so that they re-export the same: the names a service uses, and the
+/// paths the attributes' expansions reach through whichever crate the service depends on.
+#[doc(hidden)]
+pub mod __adapter {
+    #[cfg(feature = "signal")]
+    pub use crate::Shutdown;
+    #[cfg(any(
+        feature = "sqlx-0_9",
+        feature = "redis-1",
+        feature = "reqwest-0_13",
+        feature = "tcp",
+        feature = "disk",
+        feature = "lapin-4",
+        feature = "nats-0_51",
+        feature = "mqtt-0_25",
+        feature = "process",
+        feature = "grpc"
+    ))]
+    pub use crate::checks;
+    #[cfg(feature = "prometheus")]
+    pub use crate::metrics;
+    #[cfg(feature = "web")]
+    pub use crate::web::{AccessError, AccessPolicy, ProxyHeader};
+    pub use crate::{
+        __private, BuildError, Check, CheckResult, Detail, Evaluation, Gate, Health, HealthBuilder,
+        IntoCheck, Kind, Location, Observer, Outcome, ProbeEvaluation, ProbeInfo, ProbeOptions,
+        ProbeRef, ProbeState, Problem, Report, RunEvent, Scope, Status, StatusChange, events,
+        healthcheck, history, redact, testing,
+    };
+    #[cfg(feature = "macros")]
+    pub use crate::{liveness, readiness, startup};
+}
 
 /// Not public API: the paths that `#[liveness]`, `#[readiness]` and `#[startup]` expansions use.
 /// Anything here may change in any release.

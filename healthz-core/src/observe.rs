@@ -31,7 +31,7 @@ impl Outcome {
     ];
 
     /// `pass`, `warn`, `fail`, `timeout` or `panic`.
-    pub const fn as_str(self) -> &'static str {
+    pub(crate) const fn as_str(self) -> &'static str {
         match self {
             Outcome::Pass => "pass",
             Outcome::Warn => "warn",
@@ -136,17 +136,5 @@ pub trait Observer: Send + Sync + 'static {
     /// `None` once its probes decide again.
     fn on_gate(&self, kind: Kind, gate: Option<&Gate>) {
         let _ = (kind, gate);
-    }
-}
-
-/// An [`Observer`] made of a closure over status changes.
-pub(crate) struct OnChange<F>(pub(crate) F);
-
-impl<F> Observer for OnChange<F>
-where
-    F: Fn(&StatusChange<'_>) + Send + Sync + 'static,
-{
-    fn on_change(&self, change: &StatusChange<'_>) {
-        (self.0)(change);
     }
 }

@@ -20,10 +20,12 @@ use crate::Kind;
 ///     .cache(Duration::from_secs(5))
 ///     .failure_threshold(3);
 ///
-/// assert_eq!(DATABASE.timeout_duration(), Duration::from_millis(200));
-/// assert_eq!(DATABASE.cache_duration(), Some(Duration::from_secs(5)));
-/// assert!(DATABASE.is_critical());
+/// # drop(DATABASE);
 /// ```
+///
+/// Options built at run time are checked by the same rules, with the same messages, as the
+/// attributes' keys are at compile time: [`HealthBuilder::build`](crate::HealthBuilder::build)
+/// reports the options a probe breaks them with.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ProbeOptions {
     timeout: Duration,
@@ -112,23 +114,23 @@ impl ProbeOptions {
     }
 
     /// The timeout.
-    pub const fn timeout_duration(&self) -> Duration {
+    pub(crate) const fn timeout_duration(&self) -> Duration {
         self.timeout
     }
 
     /// The cache lifetime, if set.
-    pub const fn cache_duration(&self) -> Option<Duration> {
+    pub(crate) const fn cache_duration(&self) -> Option<Duration> {
         self.cache
     }
 
     /// The polling period, if set.
-    pub const fn interval_duration(&self) -> Option<Duration> {
+    pub(crate) const fn interval_duration(&self) -> Option<Duration> {
         self.interval
     }
 
     /// The age past which a result counts as stale: the explicit `max_stale`, or for polled probes
     /// twice the interval plus the timeout.
-    pub fn max_stale_duration(&self) -> Option<Duration> {
+    pub(crate) fn max_stale_duration(&self) -> Option<Duration> {
         self.max_stale.or_else(|| {
             self.interval
                 .map(|i| i.saturating_mul(2).saturating_add(self.timeout))
@@ -136,42 +138,27 @@ impl ProbeOptions {
     }
 
     /// Whether the probe is critical.
-    pub const fn is_critical(&self) -> bool {
+    pub(crate) const fn is_critical(&self) -> bool {
         self.critical
     }
 
     /// The failure threshold.
-    pub const fn failure_threshold_runs(&self) -> u32 {
+    pub(crate) const fn failure_threshold_runs(&self) -> u32 {
         self.failure_threshold
     }
 
     /// The success threshold.
-    pub const fn success_threshold_runs(&self) -> u32 {
+    pub(crate) const fn success_threshold_runs(&self) -> u32 {
         self.success_threshold
     }
 
     /// The tags.
-    pub const fn tag_list(&self) -> &'static [&'static str] {
+    pub(crate) const fn tag_list(&self) -> &'static [&'static str] {
         self.tags
     }
 
-    /// Checks the rules that `#[readiness(...)]` enforces at compile time, for options built at
-    /// run time: the same rules, with the same messages (the rule book is `healthz-rules`).
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use healthz_core::{Kind, ProbeOptions, RuleError};
-    ///
-    /// let bad = ProbeOptions::new().cache(Duration::from_secs(5)).interval(Duration::from_secs(5));
-    /// let error = bad.validate(Kind::Readiness).unwrap_err();
-    /// assert_eq!(error, RuleError::CacheWithInterval);
-    /// assert!(error.to_string().starts_with("`cache` has no effect with `interval`"));
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// The first rule the options break.
-    pub fn validate(&self, kind: Kind) -> Result<(), RuleError> {
+    /// Checks the rules that `#[readiness(...)]` enforces at compile time.
+    pub(crate) fn validate(&self, kind: Kind) -> Result<(), RuleError> {
         healthz_rules::check(kind, &self.given())
     }
 

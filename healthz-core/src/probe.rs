@@ -6,6 +6,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::{Check, Kind, MissingState, ProbeOptions, StateKey, StateMap};
 
@@ -80,7 +81,7 @@ impl fmt::Display for Location {
 /// A probe registered by `#[liveness]`, `#[readiness]` or `#[startup]`. Not public API: the
 /// attributes build these in a `const` and submit them with `inventory`; every
 /// [`Health::builder`](crate::Health::builder) collects them. Probes made at run time go through
-/// [`HealthBuilder::probe`](crate::HealthBuilder::probe).
+/// [`HealthBuilder::readiness`](crate::HealthBuilder::readiness) and its siblings.
 #[derive(Debug)]
 pub struct ProbeDef {
     /// The kind.
@@ -128,7 +129,7 @@ pub(crate) struct ProbeMeta {
     pub(crate) options: ProbeOptions,
     pub(crate) location: Location,
     pub(crate) blocking: bool,
-    /// The options' tags and those attached on the builder, without duplicates.
+    /// The options' tags.
     pub(crate) tags: Box<[Cow<'static, str>]>,
     /// The name as a key of a JSON body's `checks`, with its array's opening (`"name":[`),
     /// written once instead of on every fresh body.
@@ -154,7 +155,13 @@ impl ProbeMeta {
         ProbeInfo {
             kind: self.kind,
             name: &self.name,
-            options: &self.options,
+            timeout: self.options.timeout_duration(),
+            cache: self.options.cache_duration(),
+            interval: self.options.interval_duration(),
+            max_stale: self.options.max_stale_duration(),
+            critical: self.options.is_critical(),
+            failure_threshold: self.options.failure_threshold_runs(),
+            success_threshold: self.options.success_threshold_runs(),
             location: &self.location,
             blocking: self.blocking,
             tags: &self.tags,
@@ -167,7 +174,7 @@ impl ProbeMeta {
     }
 }
 
-/// A probe as a [`Health`](crate::Health) knows it: its kind, name, options and where it was
+/// A probe as a [`Health`](crate::Health) knows it: its kind, name, settings and where it was
 /// defined. [`HealthBuilder::filter_registered`](crate::HealthBuilder::filter_registered) and
 /// [`Observer::on_build`](crate::Observer::on_build) see probes this way.
 #[derive(Clone, Copy, Debug)]
@@ -177,14 +184,25 @@ pub struct ProbeInfo<'a> {
     pub kind: Kind,
     /// The name.
     pub name: &'a str,
-    /// The settings.
-    pub options: &'a ProbeOptions,
+    /// How long one run may take.
+    pub timeout: Duration,
+    /// How long a result is reused, if it is.
+    pub cache: Option<Duration>,
+    /// How often it is run in the background, if it is.
+    pub interval: Option<Duration>,
+    /// The age past which a cached or polled result counts as failed, if any.
+    pub max_stale: Option<Duration>,
+    /// Whether its failure fails the report (otherwise it makes it `warn`).
+    pub critical: bool,
+    /// How many failed runs in a row it takes to report it failed.
+    pub failure_threshold: u32,
+    /// How many passing runs in a row it takes to report it passing again.
+    pub success_threshold: u32,
     /// Where it was defined or added.
     pub location: &'a Location,
     /// Whether it runs on the blocking pool.
     pub blocking: bool,
-    /// Its tags: those of its options and those attached with
-    /// [`HealthBuilder::tags`](crate::HealthBuilder::tags).
+    /// Its tags.
     pub tags: &'a [Cow<'static, str>],
 }
 
@@ -204,7 +222,7 @@ impl ProbeSpec {
         runner: Runner,
     ) -> Self {
         let mut json_key = Vec::with_capacity(name.len() + 4);
-        crate::report::write::string(&mut json_key, &name);
+        crate::escape::json_string(&mut json_key, &name);
         json_key.extend_from_slice(b":[");
         ProbeSpec {
             meta: ProbeMeta {
@@ -214,10 +232,13 @@ impl ProbeSpec {
                 options,
                 location,
                 blocking: runner.is_blocking(),
+                // In the order given, each once.
                 tags: options
                     .tag_list()
                     .iter()
-                    .map(|t| Cow::Borrowed(*t))
+                    .enumerate()
+                    .filter(|&(i, tag)| !options.tag_list()[..i].contains(tag))
+                    .map(|(_, tag)| Cow::Borrowed(*tag))
                     .collect(),
             },
             state: &[],

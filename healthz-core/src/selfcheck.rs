@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 /// The timeout [`healthcheck`] gives [`probe_url`]: below Docker's default `--timeout` of 30 s and
 /// the usual `timeoutSeconds` of a few seconds.
-pub const HEALTHCHECK_TIMEOUT: Duration = Duration::from_secs(3);
+pub(crate) const HEALTHCHECK_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The most response bytes read: enough for the status line and headers.
 const MAX_HEAD: usize = 8 * 1024;
@@ -30,7 +30,7 @@ const MAX_HEAD: usize = 8 * 1024;
 /// Why [`probe_url`] got no HTTP status.
 #[derive(Debug)]
 #[non_exhaustive]
-pub enum ProbeUrlError {
+pub(crate) enum ProbeUrlError {
     /// The URL is not `http://host[:port][/path]`.
     Url(String),
     /// The host did not resolve, or the connection failed.
@@ -70,7 +70,7 @@ impl std::error::Error for ProbeUrlError {
 /// # Errors
 ///
 /// A [`ProbeUrlError`] saying what went wrong.
-pub fn probe_url(url: &str, timeout: Duration) -> Result<u16, ProbeUrlError> {
+pub(crate) fn probe_url(url: &str, timeout: Duration) -> Result<u16, ProbeUrlError> {
     let deadline = Instant::now() + timeout;
     let (host, port, path) = parse(url)?;
     let addrs: Vec<SocketAddr> = (host, port)
@@ -112,7 +112,7 @@ pub fn probe_url(url: &str, timeout: Duration) -> Result<u16, ProbeUrlError> {
     status_code(&head)
 }
 
-/// Probes `url` with [`probe_url`] and turns the answer into a process exit code: success for a
+/// Probes `url` (a plain `http://` URL, within 3 s) and turns the answer into a process exit code: success for a
 /// 2xx status, failure otherwise. It prints one line saying what it saw (stdout on success, stderr
 /// on failure), which `docker inspect` shows as the health check's output.
 pub fn healthcheck(url: &str) -> ExitCode {
@@ -258,7 +258,97 @@ fn status_code(head: &[u8]) -> Result<u16, ProbeUrlError> {
 
 #[cfg(test)]
 mod tests {
+    use std::io::{Read as _, Write as _};
+    use std::net::TcpListener;
+
     use super::*;
+
+    const TIMEOUT: Duration = Duration::from_secs(5);
+
+    #[test]
+    fn a_refused_connection_is_a_connect_error() {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let error = probe_url(&format!("http://127.0.0.1:{port}/livez"), TIMEOUT).unwrap_err();
+        assert!(matches!(error, ProbeUrlError::Connect(_)), "{error:?}");
+        assert!(error.to_string().starts_with("cannot connect: "), "{error}");
+        assert_eq!(
+            healthcheck(&format!("http://127.0.0.1:{port}/livez")),
+            ExitCode::FAILURE
+        );
+    }
+
+    #[test]
+    fn a_server_that_never_answers_times_out() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        // Accept and hold the connection without answering.
+        let holder = std::thread::spawn(move || listener.accept().map(|(stream, _)| stream));
+        let error = probe_url(
+            &format!("http://127.0.0.1:{port}/livez"),
+            Duration::from_millis(300),
+        )
+        .unwrap_err();
+        assert!(matches!(error, ProbeUrlError::Timeout(_)), "{error:?}");
+        assert_eq!(error.to_string(), "no answer within 300ms");
+        drop(holder.join());
+    }
+
+    #[test]
+    fn a_non_http_answer_is_a_protocol_error() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = [0_u8; 1024];
+            let n = stream.read(&mut request).unwrap();
+            stream.write_all(b"SSH-2.0-OpenSSH_9.2\r\n").unwrap();
+            String::from_utf8_lossy(&request[..n]).into_owned()
+        });
+        let error =
+            probe_url(&format!("http://127.0.0.1:{port}/readyz?verbose"), TIMEOUT).unwrap_err();
+        assert!(matches!(error, ProbeUrlError::Protocol(_)), "{error:?}");
+        let request = server.join().unwrap();
+        assert!(
+            request.starts_with("GET /readyz?verbose HTTP/1.1\r\nHost: 127.0.0.1:"),
+            "{request}"
+        );
+        assert!(request.contains("Connection: close\r\n"), "{request}");
+    }
+
+    #[test]
+    fn a_connection_closed_without_an_answer_is_a_protocol_error() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || drop(listener.accept()));
+        let error = probe_url(&format!("http://127.0.0.1:{port}/"), TIMEOUT).unwrap_err();
+        server.join().unwrap();
+        assert!(
+            matches!(&error, ProbeUrlError::Protocol(m) if m.contains("closed"))
+                || matches!(error, ProbeUrlError::Connect(_)),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn the_status_code_is_read_from_the_status_line() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = [0_u8; 1024];
+            let _ = stream.read(&mut request).unwrap();
+            stream
+                .write_all(b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n")
+                .unwrap();
+        });
+        let status = probe_url(&format!("http://127.0.0.1:{port}/readyz"), TIMEOUT).unwrap();
+        server.join().unwrap();
+        assert_eq!(status, 503);
+    }
 
     #[test]
     fn urls() {

@@ -98,7 +98,7 @@ impl Shutdown {
     ///
     /// stop.send(()).unwrap();
     /// waiting.await.unwrap(); // five (paused) seconds later
-    /// assert_eq!(health.check(Kind::Readiness).await.status(), Status::Fail);
+    /// assert_eq!(health.report(Kind::Readiness).await.status(), Status::Fail);
     /// # Ok(()) }
     /// ```
     #[must_use]

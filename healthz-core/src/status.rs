@@ -43,7 +43,7 @@ impl Status {
 
     /// The worse of two statuses.
     #[must_use]
-    pub fn worst(self, other: Status) -> Status {
+    pub(crate) fn worst(self, other: Status) -> Status {
         self.max(other)
     }
 }

@@ -94,7 +94,7 @@ impl ProbeTest {
     /// binary, [`TestError::Build`] when its state is missing.
     pub async fn run(self) -> Result<CheckResult, TestError> {
         let health = self.builder.build()?;
-        let report = health.check_probe(self.kind, &self.name).await;
+        let report = health.report(self.kind).probe(&self.name).await;
         report
             .and_then(|r| r.checks().first().cloned())
             .ok_or(TestError::NoSuchProbe {
@@ -132,7 +132,7 @@ impl KindTest {
     ///
     /// [`TestError::Build`] when a probe's state is missing.
     pub async fn run(self) -> Result<Report, TestError> {
-        Ok(self.builder.build()?.check(self.kind).await)
+        Ok(self.builder.build()?.report(self.kind).await)
     }
 
     /// The `Health`, for tests that evaluate more than once (caches, thresholds, startup).

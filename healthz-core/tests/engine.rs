@@ -1,11 +1,14 @@
 //! The evaluation engine: concurrency, timeouts, panics, caches, single flight, startup, drain.
 //! Time-dependent tests run on Tokio's paused clock, so they are exact and never sleep.
 
+use std::future::IntoFuture as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use healthz_core::{Check, Health, Kind, ProbeOptions, Status, readiness, startup};
+use healthz_core::{
+    Check, Health, Kind, Observer, ProbeOptions, Scope, Status, StatusChange, readiness, startup,
+};
 use tokio::time::{Instant, sleep};
 
 const MS: Duration = Duration::from_millis(1);
@@ -29,7 +32,8 @@ fn counting(
             sleep(delay).await;
             match status {
                 Status::Pass => Check::pass(),
-                status => Check::new(status, "told to"),
+                Status::Warn => Check::warn("told to"),
+                Status::Fail => Check::fail("told to"),
             }
         })
     }
@@ -60,6 +64,15 @@ where
     builder().readiness(name, options, probe).build().unwrap()
 }
 
+/// An observer of status changes only.
+struct OnChange<F>(F);
+
+impl<F: Fn(&StatusChange<'_>) + Send + Sync + 'static> Observer for OnChange<F> {
+    fn on_change(&self, change: &StatusChange<'_>) {
+        (self.0)(change);
+    }
+}
+
 fn builder() -> healthz_core::HealthBuilder {
     Health::builder().without_registered()
 }
@@ -74,7 +87,7 @@ async fn probes_of_a_kind_run_concurrently() {
     }
     let health = b.build().unwrap();
     let start = Instant::now();
-    let report = health.check(Kind::Readiness).await;
+    let report = health.report(Kind::Readiness).await;
     assert_eq!(report.status(), Status::Pass);
     assert_eq!(report.checks().len(), 10);
     assert_eq!(
@@ -113,7 +126,7 @@ async fn a_timeout_cancels_the_probe() {
         .build()
         .unwrap();
     let start = Instant::now();
-    let report = health.check(Kind::Readiness).await;
+    let report = health.report(Kind::Readiness).await;
     assert_eq!(start.elapsed(), 200 * MS);
     assert_eq!(report.status(), Status::Fail);
     let check = report.check("hangs").unwrap();
@@ -149,7 +162,7 @@ async fn a_timeout_counts_from_the_start_of_the_run() {
         .build()
         .unwrap();
     let start = std::time::Instant::now();
-    let report = health.check(Kind::Readiness).await;
+    let report = health.report(Kind::Readiness).await;
     let took = start.elapsed();
     let check = report.check("slow-start").unwrap();
     assert_eq!(check.outcome(), Some(healthz_core::Outcome::Timeout));
@@ -170,14 +183,14 @@ async fn a_panicking_probe_fails_and_the_service_lives_on() {
         .build()
         .unwrap();
     for _ in 0..3 {
-        let report = health.check(Kind::Readiness).await;
+        let report = health.report(Kind::Readiness).await;
         assert_eq!(report.status(), Status::Fail);
         let boom = report.check("boom").unwrap();
         assert_eq!(boom.output(), Some("probe panicked: the probe exploded"));
         assert_eq!(boom.outcome(), Some(healthz_core::Outcome::Panic));
         assert_eq!(report.check("fine").unwrap().status(), Status::Pass);
     }
-    assert_eq!(health.check(Kind::Liveness).await.status(), Status::Pass);
+    assert_eq!(health.report(Kind::Liveness).await.status(), Status::Pass);
 }
 
 #[tokio::test]
@@ -190,7 +203,7 @@ async fn a_probe_that_panics_before_its_future_fails_too() {
         )
         .build()
         .unwrap();
-    let report = health.check(Kind::Readiness).await;
+    let report = health.report(Kind::Readiness).await;
     assert_eq!(
         report.check("eager").unwrap().output(),
         Some("probe panicked: before the future")
@@ -208,7 +221,7 @@ async fn a_thousand_concurrent_callers_share_one_run() {
     let callers: Vec<_> = (0..1000)
         .map(|_| {
             let health = health.clone();
-            tokio::spawn(async move { health.check(Kind::Readiness).await.status() })
+            tokio::spawn(async move { health.report(Kind::Readiness).await.status() })
         })
         .collect();
     for caller in callers {
@@ -225,10 +238,13 @@ async fn uncached_concurrent_callers_still_share_the_run_in_flight() {
         ProbeOptions::new(),
         counting(&runs, 100 * MS, Status::Pass),
     );
-    let (a, b) = tokio::join!(health.check(Kind::Readiness), health.check(Kind::Readiness));
+    let (a, b) = tokio::join!(
+        health.report(Kind::Readiness),
+        health.report(Kind::Readiness)
+    );
     assert_eq!((a.status(), b.status()), (Status::Pass, Status::Pass));
     assert_eq!(runs.load(Ordering::SeqCst), 1);
-    health.check(Kind::Readiness).await;
+    health.report(Kind::Readiness).await;
     assert_eq!(
         runs.load(Ordering::SeqCst),
         2,
@@ -256,14 +272,14 @@ async fn a_caller_who_joined_a_run_gets_it_after_the_next_one_starts() {
             }
         }
     });
-    let first = health.check(Kind::Readiness);
-    let joined = health.check(Kind::Readiness);
+    let first = health.report(Kind::Readiness).into_future();
+    let joined = health.report(Kind::Readiness).into_future();
     tokio::pin!(first, joined);
     assert!((&mut first).now_or_never().is_none(), "starts the run");
     assert!((&mut joined).now_or_never().is_none(), "joins it");
     sleep(150 * MS).await;
     // The first run has finished; a new caller starts the next before the one who joined looks.
-    let second = health.check(Kind::Readiness);
+    let second = health.report(Kind::Readiness).into_future();
     tokio::pin!(second);
     assert!((&mut second).now_or_never().is_none());
     assert_eq!(runs.load(Ordering::SeqCst), 2);
@@ -280,7 +296,8 @@ async fn a_probe_that_answers_at_once_needs_no_task() {
     // The run is polled on the caller's thread: the whole check is done on its first poll, with
     // no task spawned for it and no trip back through the executor.
     let report = health
-        .check(Kind::Readiness)
+        .report(Kind::Readiness)
+        .into_future()
         .now_or_never()
         .expect("a probe that answers at once is answered on the first poll");
     assert_eq!(report.status(), Status::Pass);
@@ -296,17 +313,17 @@ async fn a_probe_that_answers_at_once_needs_no_task() {
 async fn an_observer_that_panics_fails_the_run_and_the_next_run_goes_on() {
     let health = builder()
         .readiness("db", ProbeOptions::new(), || std::future::ready(true))
-        .on_change(|_| panic!("observer bug"))
+        .observer(OnChange(|_: &StatusChange<'_>| panic!("observer bug")))
         .build()
         .unwrap();
-    let first = health.check(Kind::Readiness).await;
+    let first = health.report(Kind::Readiness).await;
     assert_eq!(first.status(), Status::Fail);
     assert_eq!(
         first.check("db").unwrap().output(),
         Some("probe run was cancelled before it finished")
     );
     // The flight was cleared: the next request runs the probe again (no change, no panic).
-    assert_eq!(health.check(Kind::Readiness).await.status(), Status::Pass);
+    assert_eq!(health.report(Kind::Readiness).await.status(), Status::Pass);
 }
 
 #[tokio::test(start_paused = true)]
@@ -318,16 +335,16 @@ async fn a_run_whose_observer_panics_in_its_task_clears_the_flight_for_the_next(
             ProbeOptions::new(),
             counting(&runs, 10 * MS, Status::Pass),
         )
-        .on_change(|_| panic!("observer bug"))
+        .observer(OnChange(|_: &StatusChange<'_>| panic!("observer bug")))
         .build()
         .unwrap();
     // The caller gives up before the run (now in its own task) finishes and panics.
-    let gave_up = tokio::time::timeout(MS, health.check(Kind::Readiness)).await;
+    let gave_up = tokio::time::timeout(MS, health.report(Kind::Readiness)).await;
     assert!(gave_up.is_err());
     sleep(20 * MS).await;
     // Nobody waited for the panicked run, yet the next request runs the probe afresh instead of
     // joining the dead flight.
-    assert_eq!(health.check(Kind::Readiness).await.status(), Status::Pass);
+    assert_eq!(health.report(Kind::Readiness).await.status(), Status::Pass);
     assert_eq!(runs.load(Ordering::SeqCst), 2);
 }
 
@@ -340,12 +357,12 @@ async fn results_pass_or_fail_are_cached_for_their_lifetime() {
         counting(&runs, MS, Status::Fail),
     );
     for _ in 0..5 {
-        assert_eq!(health.check(Kind::Readiness).await.status(), Status::Fail);
+        assert_eq!(health.report(Kind::Readiness).await.status(), Status::Fail);
         sleep(Duration::from_millis(900)).await;
     }
     assert_eq!(runs.load(Ordering::SeqCst), 1, "a failure is cached too");
     sleep(Duration::from_secs(1)).await;
-    health.check(Kind::Readiness).await;
+    health.report(Kind::Readiness).await;
     assert_eq!(
         runs.load(Ordering::SeqCst),
         2,
@@ -362,12 +379,12 @@ async fn the_shared_run_survives_callers_that_give_up() {
         counting(&runs, 300 * MS, Status::Pass),
     );
     // The caller gives up (as a client that disconnects) before the run finishes.
-    let gave_up = tokio::time::timeout(100 * MS, health.check(Kind::Readiness)).await;
+    let gave_up = tokio::time::timeout(100 * MS, health.report(Kind::Readiness)).await;
     assert!(gave_up.is_err());
     sleep(300 * MS).await;
     // The run finished anyway and its result is in the cache.
     let start = Instant::now();
-    assert_eq!(health.check(Kind::Readiness).await.status(), Status::Pass);
+    assert_eq!(health.report(Kind::Readiness).await.status(), Status::Pass);
     assert_eq!(start.elapsed(), Duration::ZERO);
     assert_eq!(runs.load(Ordering::SeqCst), 1);
 }
@@ -381,13 +398,10 @@ async fn a_failing_non_critical_probe_only_warns() {
         .readiness("db", ProbeOptions::new(), || async {})
         .build()
         .unwrap();
-    let report = health.check(Kind::Readiness).await;
+    let report = health.report(Kind::Readiness).await;
     assert_eq!(report.status(), Status::Warn);
     let search = report.check("search").unwrap();
-    assert_eq!(
-        (search.status(), search.contribution()),
-        (Status::Fail, Status::Warn)
-    );
+    assert_eq!(search.status(), Status::Fail);
 }
 
 #[tokio::test]
@@ -398,10 +412,10 @@ async fn a_warning_warns() {
         })
         .build()
         .unwrap();
-    let report = health.check(Kind::Liveness).await;
+    let report = health.report(Kind::Liveness).await;
     assert_eq!(report.status(), Status::Warn);
     let lag = report.check("lag").unwrap();
-    assert_eq!((lag.observed_value(), lag.observed_unit()), (180.0, "s"));
+    assert_eq!(lag.observation(), (180.0, "s"));
 }
 
 #[tokio::test(start_paused = true)]
@@ -421,7 +435,7 @@ async fn readiness_waits_for_startup_then_startup_stops_running() {
         .unwrap();
     assert!(!health.is_started());
     for attempt in 1..ready_after {
-        let report = health.check(Kind::Readiness).await;
+        let report = health.report(Kind::Readiness).await;
         assert_eq!(report.status(), Status::Fail, "attempt {attempt}");
         assert_eq!(
             report.output(),
@@ -436,19 +450,19 @@ async fn readiness_waits_for_startup_then_startup_stops_running() {
             "readiness probes wait for startup"
         );
     }
-    let report = health.check(Kind::Readiness).await;
+    let report = health.report(Kind::Readiness).await;
     assert_eq!(report.status(), Status::Pass);
     assert!(health.is_started());
     for _ in 0..5 {
-        assert_eq!(health.check(Kind::Startup).await.status(), Status::Pass);
-        assert_eq!(health.check(Kind::Readiness).await.status(), Status::Pass);
+        assert_eq!(health.report(Kind::Startup).await.status(), Status::Pass);
+        assert_eq!(health.report(Kind::Readiness).await.status(), Status::Pass);
     }
     assert_eq!(
         runs.load(Ordering::SeqCst),
         ready_after,
         "latched: startup probes stopped running"
     );
-    let startup = health.check(Kind::Startup).await;
+    let startup = health.report(Kind::Startup).await;
     assert_eq!(startup.check("warmup").unwrap().status(), Status::Pass);
 }
 
@@ -468,16 +482,16 @@ async fn a_latched_startup_probe_never_runs_again_from_any_path() {
         })
         .build()
         .unwrap();
-    assert_eq!(health.check(Kind::Startup).await.status(), Status::Pass);
+    assert_eq!(health.report(Kind::Startup).await.status(), Status::Pass);
     assert!(health.is_started());
     up.store(false, Ordering::SeqCst);
     for _ in 0..3 {
-        let one = health.check_probe(Kind::Startup, "warmup").await.unwrap();
+        let one = health.report(Kind::Startup).probe("warmup").await.unwrap();
         assert_eq!(one.status(), Status::Pass, "the latched pass is served");
-        let all = health.check(Kind::Startup).await;
+        let all = health.report(Kind::Startup).await;
         assert_eq!(all.status(), Status::Pass);
         assert_eq!(all.check("warmup").unwrap().status(), Status::Pass);
-        assert_eq!(health.check_all().await.status(), Status::Pass);
+        assert_eq!(health.report(Scope::All).await.status(), Status::Pass);
     }
     assert_eq!(
         runs.load(Ordering::SeqCst),
@@ -506,7 +520,7 @@ async fn each_startup_probe_latches_on_its_own_first_pass() {
         .build()
         .unwrap();
     for _ in 0..3 {
-        let report = health.check(Kind::Readiness).await;
+        let report = health.report(Kind::Readiness).await;
         assert_eq!(report.gate(), Some(&healthz_core::Gate::Starting));
         assert_eq!(report.check("fast").unwrap().status(), Status::Pass);
         assert_eq!(report.check("slow").unwrap().status(), Status::Fail);
@@ -519,10 +533,10 @@ async fn each_startup_probe_latches_on_its_own_first_pass() {
     assert_eq!(slow_runs.load(Ordering::SeqCst), 3);
     // Passing through the per-probe path completes startup too.
     slow_up.store(true, Ordering::SeqCst);
-    let one = health.check_probe(Kind::Startup, "slow").await.unwrap();
+    let one = health.report(Kind::Startup).probe("slow").await.unwrap();
     assert_eq!(one.status(), Status::Pass);
     assert!(health.is_started());
-    assert_eq!(health.check(Kind::Readiness).await.gate(), None);
+    assert_eq!(health.report(Kind::Readiness).await.gate(), None);
 }
 
 #[tokio::test]
@@ -533,17 +547,17 @@ async fn per_probe_paths_report_the_probe_itself_while_gates_are_closed() {
         .readiness("db", ProbeOptions::new(), || async {})
         .build()
         .unwrap();
-    let gated = health.check(Kind::Readiness).await;
+    let gated = health.report(Kind::Readiness).await;
     assert_eq!(gated.gate(), Some(&healthz_core::Gate::Starting));
-    let db = health.check_probe(Kind::Readiness, "db").await.unwrap();
+    let db = health.report(Kind::Readiness).probe("db").await.unwrap();
     assert_eq!((db.status(), db.gate()), (Status::Pass, None));
     up.store(true, Ordering::SeqCst);
-    assert_eq!(health.check(Kind::Readiness).await.status(), Status::Pass);
+    assert_eq!(health.report(Kind::Readiness).await.status(), Status::Pass);
     health.drain();
-    let drained = health.check(Kind::Readiness).await;
+    let drained = health.report(Kind::Readiness).await;
     assert_eq!(drained.gate(), Some(&healthz_core::Gate::Draining));
     assert!(drained.checks().is_empty(), "no probe runs while draining");
-    let db = health.check_probe(Kind::Readiness, "db").await.unwrap();
+    let db = health.report(Kind::Readiness).probe("db").await.unwrap();
     assert_eq!(db.status(), Status::Pass, "the dependency itself is fine");
 }
 
@@ -554,17 +568,14 @@ async fn drain_fails_readiness_at_once_and_keeps_liveness() {
         .liveness("loop", ProbeOptions::new(), || async {})
         .build()
         .unwrap();
-    assert_eq!(health.check(Kind::Readiness).await.status(), Status::Pass);
-    let mut watch = health.watch(Kind::Readiness);
-    assert_eq!(*watch.borrow_and_update(), Some(Status::Pass));
+    assert_eq!(health.report(Kind::Readiness).await.status(), Status::Pass);
     health.drain();
-    assert!(watch.has_changed().unwrap());
-    assert_eq!(*watch.borrow_and_update(), Some(Status::Fail));
-    let report = health.check(Kind::Readiness).await;
+    assert!(health.is_draining());
+    let report = health.report(Kind::Readiness).await;
     assert_eq!(report.status(), Status::Fail);
     assert_eq!(report.output(), Some("draining"));
-    assert_eq!(health.check(Kind::Liveness).await.status(), Status::Pass);
-    let all = health.check_all().await;
+    assert_eq!(health.report(Kind::Liveness).await.status(), Status::Pass);
+    let all = health.report(Scope::All).await;
     assert_eq!(
         (all.status(), all.output()),
         (Status::Fail, Some("draining"))
@@ -579,14 +590,24 @@ async fn one_probe_can_be_checked_alone() {
         })
         .build()
         .unwrap();
-    let report = health.check_probe(Kind::Readiness, "search").await.unwrap();
+    let report = health
+        .report(Kind::Readiness)
+        .probe("search")
+        .await
+        .unwrap();
     assert_eq!(
         report.status(),
         Status::Fail,
         "a probe alone reports its own status"
     );
-    assert!(health.check_probe(Kind::Readiness, "nope").await.is_none());
-    assert!(health.check_probe(Kind::Liveness, "search").await.is_none());
+    assert!(health.report(Kind::Readiness).probe("nope").await.is_none());
+    assert!(
+        health
+            .report(Kind::Liveness)
+            .probe("search")
+            .await
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -597,9 +618,7 @@ async fn excluded_probes_do_not_run() {
         .readiness("b", ProbeOptions::new(), || async {})
         .build()
         .unwrap();
-    let report = health
-        .evaluate(healthz_core::Scope::Kind(Kind::Readiness), &["a"])
-        .await;
+    let report = health.report(Kind::Readiness).exclude(["a"]).await;
     assert_eq!(report.status(), Status::Pass);
     assert_eq!(report.checks().len(), 1);
     assert_eq!(runs.load(Ordering::SeqCst), 0);
@@ -613,7 +632,7 @@ async fn credentials_never_reach_the_output() {
         })
         .build()
         .unwrap();
-    let report = health.check(Kind::Readiness).await;
+    let report = health.report(Kind::Readiness).await;
     let output = report.check("db").unwrap().output().unwrap();
     assert_eq!(
         output,
@@ -636,7 +655,7 @@ async fn thresholds_hold_the_reported_status() {
         )
         .build()
         .unwrap();
-    let status = || async { health.check(Kind::Readiness).await.status() };
+    let status = || async { health.report(Kind::Readiness).await.status() };
     assert_eq!(status().await, Status::Pass);
     up.store(false, Ordering::SeqCst);
     assert_eq!(status().await, Status::Warn, "1 failure of 3");
@@ -660,7 +679,7 @@ async fn polled_probes_fail_until_their_first_result_and_never_make_requests_wai
         counting(&runs, 50 * MS, Status::Pass),
     );
     let start = Instant::now();
-    let report = health.check(Kind::Readiness).await;
+    let report = health.report(Kind::Readiness).await;
     assert_eq!(
         start.elapsed(),
         Duration::ZERO,
@@ -680,7 +699,7 @@ async fn polled_probes_fail_until_their_first_result_and_never_make_requests_wai
             .starts_with("pending")
     );
     sleep(60 * MS).await;
-    assert_eq!(health.check(Kind::Readiness).await.status(), Status::Pass);
+    assert_eq!(health.report(Kind::Readiness).await.status(), Status::Pass);
     assert_eq!(runs.load(Ordering::SeqCst), 1);
     sleep(Duration::from_secs(60)).await;
     let polls = runs.load(Ordering::SeqCst);
@@ -757,9 +776,9 @@ async fn a_result_older_than_max_stale_fails() {
         .build()
         .unwrap();
     sleep(10 * MS).await;
-    assert_eq!(health.check(Kind::Readiness).await.status(), Status::Pass);
+    assert_eq!(health.report(Kind::Readiness).await.status(), Status::Pass);
     sleep(Duration::from_secs(6)).await;
-    let report = health.check(Kind::Readiness).await;
+    let report = health.report(Kind::Readiness).await;
     assert_eq!(report.status(), Status::Fail);
     assert!(
         report
@@ -784,10 +803,10 @@ async fn within_max_stale_a_cached_result_is_served_while_it_refreshes() {
         )
         .build()
         .unwrap();
-    health.check(Kind::Readiness).await;
+    health.report(Kind::Readiness).await;
     sleep(Duration::from_secs(2)).await;
     let start = Instant::now();
-    health.check(Kind::Readiness).await;
+    health.report(Kind::Readiness).await;
     assert_eq!(
         start.elapsed(),
         Duration::ZERO,
@@ -810,7 +829,7 @@ async fn blocking_probes_run_on_the_blocking_pool() {
         })
         .build()
         .unwrap();
-    assert_eq!(health.check(Kind::Readiness).await.status(), Status::Pass);
+    assert_eq!(health.report(Kind::Readiness).await.status(), Status::Pass);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -831,7 +850,7 @@ async fn a_hung_blocking_probe_times_out_and_is_not_started_twice() {
         )
         .build()
         .unwrap();
-    let first = health.check(Kind::Readiness).await;
+    let first = health.report(Kind::Readiness).await;
     assert!(
         first
             .check("stuck")
@@ -840,14 +859,14 @@ async fn a_hung_blocking_probe_times_out_and_is_not_started_twice() {
             .unwrap()
             .starts_with("timed out after 50ms")
     );
-    let second = health.check(Kind::Readiness).await;
+    let second = health.report(Kind::Readiness).await;
     assert_eq!(
         second.check("stuck").unwrap().output(),
         Some("the previous run is still going (blocking probes cannot be cancelled)")
     );
     assert_eq!(runs.load(Ordering::SeqCst), 1);
     sleep(Duration::from_millis(500)).await;
-    health.check(Kind::Readiness).await;
+    health.report(Kind::Readiness).await;
     assert_eq!(
         runs.load(Ordering::SeqCst),
         2,
@@ -886,20 +905,20 @@ async fn status_changes_reach_observers_once() {
     let (up, probe) = switch(true);
     let health = builder()
         .readiness("db", ProbeOptions::new(), probe)
-        .on_change({
+        .observer(OnChange({
             let changes = Arc::clone(&changes);
-            move |c| {
+            move |c: &StatusChange<'_>| {
                 changes
                     .lock()
                     .unwrap()
                     .push((c.name.to_owned(), c.from, c.to));
             }
-        })
+        }))
         .build()
         .unwrap();
     for failing in [false, false, true, true, false] {
         up.store(!failing, Ordering::SeqCst);
-        health.check(Kind::Readiness).await;
+        health.report(Kind::Readiness).await;
     }
     let changes = changes.lock().unwrap();
     assert_eq!(
@@ -938,13 +957,13 @@ fn only_this_file() -> healthz_core::HealthBuilder {
 #[tokio::test]
 async fn attribute_probes_get_their_state() {
     let health = only_this_file().state(Pool("down")).build().unwrap();
-    let report = health.check(Kind::Readiness).await;
+    let report = health.report(Kind::Readiness).await;
     assert_eq!(report.status(), Status::Fail);
     assert_eq!(report.check("pool").unwrap().output(), Some("pool is down"));
     assert!(health.is_started());
     let info: Vec<_> = health.probes(Kind::Readiness).collect();
     assert_eq!(info.len(), 1);
-    assert_eq!(info[0].options.timeout_duration(), Duration::from_secs(1));
+    assert_eq!(info[0].timeout, Duration::from_secs(1));
     assert_eq!(
         info[0].location.function,
         concat!(module_path!(), "::pool_probe")
@@ -1028,163 +1047,6 @@ fn invalid_builder_probes_are_refused() {
     );
 }
 
-// ---- pre-rendered responses ---------------------------------------------------------------------
-
-#[tokio::test(start_paused = true)]
-async fn rendered_bodies_are_reused_while_results_are_fresh() {
-    use healthz_core::{Detail, Format, Scope};
-    let runs = counter();
-    let health = builder()
-        .readiness(
-            "db",
-            ProbeOptions::new().cache(Duration::from_secs(5)),
-            counting(&runs, MS, Status::Pass),
-        )
-        .liveness("loop", ProbeOptions::new(), || async {})
-        .build()
-        .unwrap();
-    let ready = Scope::Kind(Kind::Readiness);
-    let first = health.render(ready, Detail::Full, Format::Json).await;
-    let second = health.render(ready, Detail::Full, Format::Json).await;
-    assert_eq!(
-        first.body().as_ptr(),
-        second.body().as_ptr(),
-        "reused, not re-rendered"
-    );
-    assert_eq!(runs.load(Ordering::SeqCst), 1);
-    let minimal = health.render(ready, Detail::Minimal, Format::Json).await;
-    assert_ne!(
-        minimal.body(),
-        first.body(),
-        "each detail level has its own body"
-    );
-    assert!(!String::from_utf8_lossy(minimal.body()).contains("observedValue"));
-
-    // An uncached probe runs on every request: its body is never reused.
-    let live = Scope::Kind(Kind::Liveness);
-    let a = health.render(live, Detail::Full, Format::Text).await;
-    let b = health.render(live, Detail::Full, Format::Text).await;
-    assert_ne!(a.body().as_ptr(), b.body().as_ptr());
-
-    // Once the cache expires the probe runs again and the body is rendered anew.
-    sleep(Duration::from_secs(6)).await;
-    let third = health.render(ready, Detail::Full, Format::Json).await;
-    assert_eq!(runs.load(Ordering::SeqCst), 2);
-    assert_ne!(
-        third.body().as_ptr(),
-        first.body().as_ptr(),
-        "rendered from the new result"
-    );
-
-    // Draining is answered at once, never from the cached body.
-    health.drain();
-    let drained = health.render(ready, Detail::Full, Format::Text).await;
-    assert_eq!(drained.status(), Status::Fail);
-    assert_eq!(
-        drained.body().as_ref(),
-        b"[-]shutdown failed: draining\nreadyz check failed\n"
-    );
-    let all = health.render(Scope::All, Detail::Full, Format::Json).await;
-    assert_eq!(all.status(), Status::Fail);
-}
-
-#[tokio::test(start_paused = true)]
-async fn a_result_stored_elsewhere_retires_the_rendered_body() {
-    use healthz_core::{Detail, Format, Scope};
-    let runs = counter();
-    let (up, replica) = switch(true);
-    let health = builder()
-        .readiness(
-            "db",
-            ProbeOptions::new().cache(Duration::from_secs(60)),
-            counting(&runs, MS, Status::Pass),
-        )
-        .readiness(
-            "replica",
-            ProbeOptions::new().interval(Duration::from_secs(1)),
-            replica,
-        )
-        .build()
-        .unwrap();
-    let ready = Scope::Kind(Kind::Readiness);
-    let text = |rendered: healthz_core::Rendered| String::from_utf8(rendered.into_body().to_vec());
-    // The poller's first run lands, then the body is rendered and served again as it is.
-    health.render(ready, Detail::Full, Format::Text).await;
-    sleep(Duration::from_millis(10)).await;
-    let first = health.render(ready, Detail::Full, Format::Text).await;
-    let again = health.render(ready, Detail::Full, Format::Text).await;
-    assert_eq!(first.body().as_ptr(), again.body().as_ptr());
-    assert_eq!(
-        text(first).unwrap(),
-        "[+]db ok\n[+]replica ok\nreadyz check passed\n"
-    );
-    // The poller stores a failure in the background: the next request shows it, although the
-    // rendered body's own deadline (db's cache, replica's polling) has not passed.
-    up.store(false, Ordering::SeqCst);
-    // The poller's next run comes 0.9 to 1.1 s after its first (its jitter).
-    sleep(Duration::from_millis(1_200)).await;
-    let after = health.render(ready, Detail::Full, Format::Text).await;
-    assert!(
-        text(after)
-            .unwrap()
-            .starts_with("[+]db ok\n[-]replica failed")
-    );
-    assert_eq!(runs.load(Ordering::SeqCst), 1, "db was not run again");
-}
-
-#[tokio::test(start_paused = true)]
-async fn rendered_bodies_wait_for_startup() {
-    use healthz_core::{Detail, Format, Scope};
-    let (started, warmup) = switch(false);
-    let health = builder()
-        .startup("warmup", ProbeOptions::new(), warmup)
-        .readiness(
-            "db",
-            ProbeOptions::new().cache(Duration::from_secs(60)),
-            || async {},
-        )
-        .build()
-        .unwrap();
-    let ready = Scope::Kind(Kind::Readiness);
-    assert_eq!(
-        health
-            .render(ready, Detail::Full, Format::Json)
-            .await
-            .status(),
-        Status::Fail
-    );
-    assert_eq!(
-        health
-            .render(ready, Detail::Full, Format::Json)
-            .await
-            .status(),
-        Status::Fail
-    );
-    started.store(true, Ordering::SeqCst);
-    assert_eq!(
-        health
-            .render(ready, Detail::Full, Format::Json)
-            .await
-            .status(),
-        Status::Pass
-    );
-    let startup = health
-        .render(Scope::Kind(Kind::Startup), Detail::Full, Format::Text)
-        .await;
-    assert_eq!(
-        startup.body().as_ref(),
-        b"[+]warmup ok\nstartupz check passed\n"
-    );
-    let again = health
-        .render(Scope::Kind(Kind::Startup), Detail::Full, Format::Text)
-        .await;
-    assert_eq!(
-        again.body().as_ptr(),
-        startup.body().as_ptr(),
-        "latched startup is served from the cache"
-    );
-}
-
 #[tokio::test]
 async fn refusing_traffic_fails_readiness_until_accepted_and_drain_wins() {
     let runs = counter();
@@ -1193,13 +1055,9 @@ async fn refusing_traffic_fails_readiness_until_accepted_and_drain_wins() {
         .liveness("loop", ProbeOptions::new(), || async {})
         .build()
         .unwrap();
-    assert_eq!(health.check(Kind::Readiness).await.status(), Status::Pass);
+    assert_eq!(health.report(Kind::Readiness).await.status(), Status::Pass);
     health.refuse_traffic("maintenance until 02:00");
-    assert_eq!(
-        health.refusing_traffic().as_deref(),
-        Some("maintenance until 02:00")
-    );
-    let refused = health.check(Kind::Readiness).await;
+    let refused = health.report(Kind::Readiness).await;
     assert_eq!(
         (refused.status(), refused.output()),
         (Status::Fail, Some("maintenance until 02:00"))
@@ -1215,8 +1073,8 @@ async fn refusing_traffic_fails_readiness_until_accepted_and_drain_wins() {
         "no readiness probe runs meanwhile"
     );
     assert_eq!(runs.load(Ordering::SeqCst), 1);
-    assert_eq!(health.check(Kind::Liveness).await.status(), Status::Pass);
-    let own = health.check_probe(Kind::Readiness, "db").await.unwrap();
+    assert_eq!(health.report(Kind::Liveness).await.status(), Status::Pass);
+    let own = health.report(Kind::Readiness).probe("db").await.unwrap();
     assert_eq!(
         own.status(),
         Status::Pass,
@@ -1224,13 +1082,12 @@ async fn refusing_traffic_fails_readiness_until_accepted_and_drain_wins() {
     );
 
     health.accept_traffic();
-    assert_eq!(health.refusing_traffic(), None);
-    assert_eq!(health.check(Kind::Readiness).await.status(), Status::Pass);
+    assert_eq!(health.report(Kind::Readiness).await.status(), Status::Pass);
 
     health.refuse_traffic("failover");
     health.drain();
     health.accept_traffic();
-    let drained = health.check(Kind::Readiness).await;
+    let drained = health.report(Kind::Readiness).await;
     assert_eq!(
         (drained.status(), drained.gate()),
         (Status::Fail, Some(&healthz_core::Gate::Draining)),
@@ -1241,14 +1098,11 @@ async fn refusing_traffic_fails_readiness_until_accepted_and_drain_wins() {
 #[tokio::test]
 async fn gate_changes_reach_observers() {
     #[derive(Clone, Default)]
-    struct Gates(Arc<std::sync::Mutex<Vec<Option<String>>>>);
-    impl healthz_core::Observer for Gates {
+    struct Gates(Arc<std::sync::Mutex<Vec<Option<healthz_core::Gate>>>>);
+    impl Observer for Gates {
         fn on_gate(&self, kind: Kind, gate: Option<&healthz_core::Gate>) {
             assert_eq!(kind, Kind::Readiness);
-            self.0
-                .lock()
-                .unwrap()
-                .push(gate.map(|g| g.as_str().to_owned()));
+            self.0.lock().unwrap().push(gate.cloned());
         }
     }
     let seen = Gates::default();
@@ -1257,18 +1111,18 @@ async fn gate_changes_reach_observers() {
         .observer(seen.clone())
         .build()
         .unwrap();
-    health.check(Kind::Readiness).await;
+    health.report(Kind::Readiness).await;
     health.refuse_traffic("maintenance");
     health.refuse_traffic("maintenance");
     health.accept_traffic();
-    health.check(Kind::Readiness).await;
+    health.report(Kind::Readiness).await;
     health.drain();
     assert_eq!(
         *seen.0.lock().unwrap(),
         [
-            Some("refusing_traffic".to_owned()),
+            Some(healthz_core::Gate::RefusingTraffic("maintenance".into())),
             None,
-            Some("draining".to_owned())
+            Some(healthz_core::Gate::Draining)
         ],
         "each transition once; none for a first evaluation without a gate"
     );

@@ -6,7 +6,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use healthz_core::events::{AggregateEvent, EVENT_BUFFER, Event, ProbeEvent};
+use healthz_core::events::{AggregateEvent, Event, ProbeEvent};
+
+/// How many events a subscription holds before a slow subscriber lags (as documented on
+/// `Subscription`).
+const EVENT_BUFFER: usize = 256;
 use healthz_core::{Gate, Health, Kind, ProbeOptions, Status};
 
 const MONITOR: Duration = Duration::from_millis(100);
@@ -86,7 +90,7 @@ async fn the_monitor_surfaces_changes_without_requests() {
 async fn every_subscriber_sees_every_change_and_drain_carries_its_gate() {
     let (_switch, health) = switched(true);
     let (mut a, mut b) = (health.subscribe(), health.subscribe());
-    assert_eq!(health.check(Kind::Readiness).await.status(), Status::Pass);
+    assert_eq!(health.report(Kind::Readiness).await.status(), Status::Pass);
     health.drain();
     for events in [&mut a, &mut b] {
         let drained = next(events, |e| readiness(e).filter(|c| c.gate.is_some())).await;
@@ -126,7 +130,7 @@ async fn a_subscriber_that_falls_behind_is_told_how_far() {
     let flips = EVENT_BUFFER;
     for i in 0..flips {
         switch.store(i % 2 == 1, Ordering::SeqCst);
-        health.check(Kind::Readiness).await;
+        health.report(Kind::Readiness).await;
     }
     match events.recv().await {
         Event::Lagged { missed } => assert!(missed > 0, "{missed}"),

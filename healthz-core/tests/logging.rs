@@ -3,6 +3,7 @@
 //! callsites without one.
 
 use std::fmt::Write as _;
+use std::future::IntoFuture as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -89,7 +90,7 @@ fn what_a_probe_logs_is_inside_its_runs_span() {
         })
         .build()
         .unwrap();
-    runtime.block_on(health.check(Kind::Liveness));
+    runtime.block_on(health.report(Kind::Liveness).into_future());
     let events = recorder.events.lock().unwrap();
     let spoken: Vec<_> = events
         .iter()
@@ -132,7 +133,7 @@ fn a_status_change_is_logged_once_with_its_output_and_runs_get_spans() {
     runtime.block_on(async {
         for failing in [false, false, false, true, true, true] {
             fail.store(failing, Ordering::SeqCst);
-            health.check(Kind::Readiness).await;
+            health.report(Kind::Readiness).await;
         }
     });
     let events = recorder.events.lock().unwrap();

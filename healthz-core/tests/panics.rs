@@ -4,6 +4,7 @@
 //! A test binary of its own, because a panic hook is process-wide: the test runs itself again as a
 //! child process (with [`CHILD`] set) and reads what that child wrote to stderr.
 
+use std::future::IntoFuture as _;
 use std::process::Command;
 
 use healthz_core::{Check, Health, Kind, ProbeOptions};
@@ -105,7 +106,7 @@ fn child() {
         )
         .build()
         .expect("probes without state build");
-    let report = runtime.block_on(health.check(Kind::Readiness));
+    let report = runtime.block_on(health.report(Kind::Readiness).into_future());
     for check in report.checks() {
         let output = check.output().unwrap_or_default();
         assert!(

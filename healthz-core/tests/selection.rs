@@ -1,8 +1,11 @@
 //! Tags select probes, the builder attaches tags, and checks carry structured details.
 
-use healthz_core::{
-    Check, Detail, Health, Kind, MAX_DETAILS_BYTES, ProbeOptions, Problem, Scope, Selection, Status,
-};
+use std::sync::{Arc, Mutex};
+
+use healthz_core::{Check, Detail, Health, Kind, Observer, ProbeOptions, Problem, Scope, Status};
+
+/// The most bytes of a check's details that a report shows (as documented on `Check::detail`).
+const MAX_DETAILS_BYTES: usize = 1024;
 
 fn health() -> Health {
     Health::builder()
@@ -30,46 +33,33 @@ fn names(report: &healthz_core::Report) -> Vec<&str> {
 #[tokio::test]
 async fn tags_select_any_of_and_sets_narrow() {
     let health = health();
-    let readiness = Selection::new(Scope::Kind(Kind::Readiness));
-    let db = health.select(&readiness.clone().tags(["db"]), &[]).await;
+    let db = health.report(Kind::Readiness).tags(["db"]).await;
     assert_eq!(names(&db), ["primary", "replica"]);
     assert_eq!(db.status(), Status::Fail);
-    let either = health
-        .select(&readiness.clone().tags(["eu", "nope"]), &[])
-        .await;
+    let either = health.report(Kind::Readiness).tags(["eu", "nope"]).await;
     assert_eq!(names(&either), ["replica"], "any of the tags");
     let both = health
-        .select(&readiness.clone().tags(["db"]).tags(["eu"]), &[])
+        .report(Kind::Readiness)
+        .tags(["db"])
+        .tags(["eu"])
         .await;
     assert_eq!(names(&both), ["replica"], "every set");
-    let everywhere = health
-        .select(&Selection::new(Scope::All).tags(["core", "db"]), &[])
-        .await;
+    let everywhere = health.report(Scope::All).tags(["core", "db"]).await;
     assert_eq!(names(&everywhere), ["loop", "primary", "replica"]);
-    let excluded = health.select(&readiness.tags(["db"]), &["replica"]).await;
+    let excluded = health
+        .report(Kind::Readiness)
+        .tags(["db"])
+        .exclude(["replica"])
+        .await;
     assert_eq!(names(&excluded), ["primary"]);
-    assert_eq!(
-        excluded.excluded().collect::<Vec<_>>(),
-        [(Kind::Readiness, "replica")]
-    );
 }
 
 #[tokio::test]
 async fn an_unknown_tag_selects_nothing_and_says_so() {
     let health = health();
-    let report = health
-        .select(
-            &Selection::new(Scope::Kind(Kind::Readiness)).tags(["nope", "core"]),
-            &[],
-        )
-        .await;
+    let report = health.report(Kind::Readiness).tags(["nope", "core"]).await;
     assert!(report.checks().is_empty());
     assert_eq!(report.status(), Status::Pass);
-    assert_eq!(
-        report.unmatched_tags().collect::<Vec<_>>(),
-        ["core", "nope"],
-        "`core` is a liveness tag: no readiness probe has it"
-    );
     assert_eq!(
         report.to_text(Detail::Minimal),
         "warn: some tags select no health check: no matches for \"core\",\"nope\"\nreadyz check passed\n"
@@ -78,32 +68,46 @@ async fn an_unknown_tag_selects_nothing_and_says_so() {
 
 #[tokio::test]
 async fn a_selection_is_not_the_kinds_status() {
-    let health = health();
-    let watch = health.watch(Kind::Readiness);
-    let db = Selection::new(Scope::Kind(Kind::Readiness)).tags(["db"]);
-    health.select(&db, &[]).await;
-    assert_eq!(
-        *watch.borrow(),
-        None,
+    #[derive(Clone, Default)]
+    struct Aggregates(Arc<Mutex<Vec<(Kind, Status)>>>);
+    impl Observer for Aggregates {
+        fn on_aggregate(&self, kind: Kind, status: Status) {
+            self.0.lock().unwrap().push((kind, status));
+        }
+    }
+    let seen = Aggregates::default();
+    let health = Health::builder()
+        .without_registered()
+        .readiness("primary", ProbeOptions::new().tags(&["db"]), || async {})
+        .readiness("search", ProbeOptions::new(), || async { false })
+        .observer(seen.clone())
+        .build()
+        .unwrap();
+    let db = health.report(Kind::Readiness).tags(["db"]).await;
+    assert_eq!(db.status(), Status::Pass);
+    health.report(Kind::Readiness).exclude(["search"]).await;
+    assert!(
+        seen.0.lock().unwrap().is_empty(),
         "a part of readiness is not published"
     );
-    health.check(Kind::Readiness).await;
-    assert_eq!(*watch.borrow(), Some(Status::Fail));
+    health.report(Kind::Readiness).await;
+    assert_eq!(*seen.0.lock().unwrap(), [(Kind::Readiness, Status::Fail)]);
 }
 
 #[tokio::test]
-async fn the_builder_attaches_tags_to_any_probe() {
+async fn probe_tags_are_details_and_are_checked() {
     let health = Health::builder()
         .without_registered()
-        .readiness("replica", ProbeOptions::new().tags(&["db"]), || async {})
-        .tags(Kind::Readiness, "replica", ["db", "eu-west-1"])
+        .readiness(
+            "replica",
+            ProbeOptions::new().tags(&["db", "eu-west-1", "db"]),
+            || async {},
+        )
         .build()
         .unwrap();
     let replica = health.probes(Kind::Readiness).next().unwrap();
     assert_eq!(replica.tags, ["db", "eu-west-1"], "no duplicates");
-    let report = health.check(Kind::Readiness).await;
-    let tags: Vec<&str> = report.check("replica").unwrap().tags().collect();
-    assert_eq!(tags, ["db", "eu-west-1"]);
+    let report = health.report(Kind::Readiness).await;
     let json = String::from_utf8(report.to_json(Detail::Full)).unwrap();
     assert!(json.contains(r#""tags":["db","eu-west-1"]"#), "{json}");
     let json = String::from_utf8(report.to_json(Detail::Minimal)).unwrap();
@@ -111,13 +115,15 @@ async fn the_builder_attaches_tags_to_any_probe() {
 
     let error = Health::builder()
         .without_registered()
-        .readiness("replica", ProbeOptions::new(), || async {})
-        .tags(Kind::Liveness, "replica", ["db"])
-        .tags(Kind::Readiness, "replica", ["bad tag"])
+        .readiness(
+            "replica",
+            ProbeOptions::new().tags(&["bad tag"]),
+            || async {},
+        )
         .build()
         .unwrap_err();
     assert!(
-        matches!(error.problems(), [Problem::TagsForNoProbe { kind: Kind::Liveness, .. }, Problem::InvalidTag { tag, .. }] if tag == "bad tag"),
+        matches!(error.problems(), [Problem::InvalidTag { tag, .. }] if tag == "bad tag"),
         "{error}"
     );
 }
@@ -140,7 +146,7 @@ async fn details_are_shown_to_authorized_callers_redacted_and_bounded() {
         })
         .build()
         .unwrap();
-    let report = health.check(Kind::Readiness).await;
+    let report = health.report(Kind::Readiness).await;
     let full = String::from_utf8(report.to_json(Detail::Full)).unwrap();
     assert!(
         full.contains(r#""details":{"pool_size":10,"idle":3,"url":"postgres://app:***@db/app","password":"***"}"#),

@@ -26,7 +26,7 @@ async fn testing_runs_one_registered_probe_against_given_state() {
         .run()
         .await
         .unwrap();
-    assert_eq!((ok.status(), ok.observed_value()), (Status::Pass, 3.0));
+    assert_eq!((ok.status(), ok.observation().0), (Status::Pass, 3.0));
     let slow = testing::probe(Kind::Readiness, "queue")
         .state(Queue { depth: 500 })
         .run()
@@ -68,5 +68,5 @@ async fn testing_runs_a_kind() {
         .state(Queue { depth: 1 })
         .build()
         .unwrap();
-    assert_eq!(health.check(Kind::Readiness).await.status(), Status::Pass);
+    assert_eq!(health.report(Kind::Readiness).await.status(), Status::Pass);
 }

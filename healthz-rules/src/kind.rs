@@ -40,6 +40,7 @@ impl Kind {
     }
 
     /// The Kubernetes-style endpoint name without a slash: `livez`, `readyz` or `startupz`.
+    #[doc(hidden)] // for the healthz crates
     pub const fn endpoint(self) -> &'static str {
         match self {
             Kind::Liveness => "livez",
@@ -49,6 +50,7 @@ impl Kind {
     }
 
     /// The attribute that registers a probe of this kind, for messages: `#[readiness]`.
+    #[doc(hidden)] // for the healthz crates
     pub const fn attribute(self) -> &'static str {
         match self {
             Kind::Liveness => "#[liveness]",
@@ -58,6 +60,7 @@ impl Kind {
     }
 
     /// The kind's position in [`ALL`](Self::ALL), for tables indexed by kind.
+    #[doc(hidden)] // for the healthz crates
     pub const fn index(self) -> usize {
         match self {
             Kind::Liveness => 0,

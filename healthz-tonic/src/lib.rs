@@ -5,9 +5,9 @@
 //! service, which is what Kubernetes' `grpc:` probes, Envoy, `grpc_health_probe`, `grpcurl` and
 //! gRPC load balancers ask.
 //!
-//! This crate re-exports everything from `healthz-core` (the runtime, the access policy of its
-//! framework-free layer [`web`], and the attribute macros), so it is the only healthz dependency a
-//! tonic service needs. It implements tonic-health 0.14's generated service (its types, not a
+//! This crate re-exports what a service uses of `healthz-core` (the runtime, the
+//! [`AccessPolicy`], and the attribute macros), the same set as every healthz adapter, so it is
+//! the only healthz dependency a tonic service needs. It implements tonic-health 0.14's generated service (its types, not a
 //! copy of the proto; no protoc), and answers from the same engine as the HTTP adapters: the same
 //! caches, single flight, gates and access policy.
 //!
@@ -75,10 +75,11 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod names;
 mod service;
 mod watch;
 
-pub use healthz_core::web::{AccessError, AccessPolicy, Denial, ProxyHeader};
-pub use healthz_core::*;
+#[doc(inline)]
+pub use healthz_core::__adapter::*;
 pub use service::HealthService;
 pub use watch::WatchStream;

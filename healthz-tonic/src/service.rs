@@ -8,15 +8,16 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use healthz_core::web::{AccessPolicy, Denial, Endpoint, Headers};
-use healthz_core::{Detail, Format, Health, Kind, Scope, Status};
+use healthz_core::Health;
+use healthz_core::web::AccessPolicy;
+use healthz_core::web::adapter::{Denial, Headers, check_access};
 use tonic::metadata::{MetadataMap, MetadataValue};
 use tonic::server::NamedService;
-use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_server::{self, HealthServer};
 use tonic_health::pb::{HealthCheckRequest, HealthCheckResponse};
 use tower_service::Service;
 
+use crate::names::{Target, response, serving};
 use crate::watch::{self, WatchStream};
 
 /// The standard gRPC health service, `grpc.health.v1.Health`, answering from a [`Health`]: add it
@@ -162,7 +163,7 @@ impl Handler {
     /// probe.
     fn admit<T>(&self, request: &tonic::Request<T>) -> Result<(), tonic::Status> {
         let peer = request.remote_addr().map(|addr| addr.ip());
-        match self.access.check(peer, &Metadata(request.metadata())) {
+        match check_access(&self.access, peer, &Metadata(request.metadata())) {
             Ok(_detail) => Ok(()),
             Err(denial) => Err(refused(denial)),
         }
@@ -182,8 +183,8 @@ fn refused(denial: Denial) -> tonic::Status {
         Denial::RepeatedAuthorization => {
             tonic::Status::invalid_argument("send one `authorization` metadata entry, not several")
         }
-        // A refusal added later: refused all the same, with its own reason.
-        other => tonic::Status::permission_denied(other.message().trim_end()),
+        // A refusal added later: refused all the same.
+        _ => tonic::Status::permission_denied("this client may not call the health service"),
     }
 }
 
@@ -199,141 +200,5 @@ impl Headers for Metadata<'_> {
             .get_all(name)
             .iter()
             .map(MetadataValue::as_encoded_bytes)
-    }
-}
-
-/// What a service name asks about.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Target<N> {
-    /// A kind, or everything.
-    Scope(Scope),
-    /// One probe.
-    Probe(Kind, N),
-}
-
-impl<'a> Target<&'a str> {
-    /// The target of a service name (see the crate documentation), or `None` for a name healthz
-    /// does not serve. The names are the endpoints' default paths without their `/`.
-    pub(crate) fn parse(health: &Health, service: &'a str) -> Option<Self> {
-        if service.is_empty() {
-            return Some(Target::Scope(Scope::Kind(Kind::Readiness)));
-        }
-        let (head, name) = match service.split_once('/') {
-            Some((head, name)) => (head, Some(name)),
-            None => (service, None),
-        };
-        let endpoint = Endpoint::ALL
-            .into_iter()
-            .find(|endpoint| endpoint.default_path().strip_prefix('/') == Some(head))?;
-        match (endpoint.scope(), name) {
-            (scope, None) => Some(Target::Scope(scope)),
-            (Scope::Kind(kind), Some(name)) if health.has_probe(kind, name) => {
-                Some(Target::Probe(kind, name))
-            }
-            _ => None,
-        }
-    }
-
-    fn into_owned(self) -> Target<Box<str>> {
-        match self {
-            Target::Scope(scope) => Target::Scope(scope),
-            Target::Probe(kind, name) => Target::Probe(kind, name.into()),
-        }
-    }
-}
-
-impl<N: AsRef<str>> Target<N> {
-    /// Its status now: a whole scope through the render cache (as the HTTP endpoints answer, so
-    /// both share cached answers and runs in flight), one probe through
-    /// [`Health::check_probe`].
-    ///
-    /// A cache hit is answered without awaiting anything; the evaluations are boxed, so this
-    /// future (inside `Check`'s, which tonic boxes on every call) stays a few words long.
-    pub(crate) async fn status(&self, health: &Health) -> Status {
-        // The smallest body, should the cache miss: only its status is used.
-        let (detail, format) = (Detail::Minimal, Format::Text);
-        match self {
-            Target::Scope(scope) => match health.cached_render(*scope, detail, format) {
-                Some(hit) => hit.status(),
-                None => Box::pin(health.render(*scope, detail, format))
-                    .await
-                    .status(),
-            },
-            Target::Probe(kind, name) => Box::pin(health.check_probe(*kind, name.as_ref()))
-                .await
-                .map_or(Status::Fail, |report| report.status()),
-        }
-    }
-}
-
-/// `pass` and `warn` serve; `fail` does not.
-pub(crate) fn serving(status: Status) -> ServingStatus {
-    if status.is_healthy() {
-        ServingStatus::Serving
-    } else {
-        ServingStatus::NotServing
-    }
-}
-
-pub(crate) fn response(status: ServingStatus) -> HealthCheckResponse {
-    HealthCheckResponse {
-        status: status.into(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use healthz_core::ProbeOptions;
-
-    use super::*;
-
-    #[test]
-    fn service_names_mirror_the_paths() {
-        let health = Health::builder()
-            .without_registered()
-            .readiness("db", ProbeOptions::new(), || async {})
-            .liveness("event_loop", ProbeOptions::new(), || async {})
-            .build()
-            .unwrap();
-        let parse = |name| Target::parse(&health, name);
-        let ready = Some(Target::Scope(Scope::Kind(Kind::Readiness)));
-        assert_eq!(parse(""), ready);
-        assert_eq!(parse("readyz"), ready);
-        assert_eq!(
-            parse("livez"),
-            Some(Target::Scope(Scope::Kind(Kind::Liveness)))
-        );
-        assert_eq!(
-            parse("startupz"),
-            Some(Target::Scope(Scope::Kind(Kind::Startup)))
-        );
-        assert_eq!(parse("healthz"), Some(Target::Scope(Scope::All)));
-        assert_eq!(
-            parse("readyz/db"),
-            Some(Target::Probe(Kind::Readiness, "db"))
-        );
-        assert_eq!(
-            parse("livez/event_loop"),
-            Some(Target::Probe(Kind::Liveness, "event_loop"))
-        );
-        for unknown in [
-            "readyz/nope",
-            "livez/db",
-            "healthz/db",
-            "readyz/",
-            "/readyz",
-            "Readyz",
-            "grpc.health.v1.Health",
-            "readyz/db/x",
-        ] {
-            assert_eq!(parse(unknown), None, "{unknown:?}");
-        }
-    }
-
-    #[test]
-    fn warn_serves() {
-        assert_eq!(serving(Status::Pass), ServingStatus::Serving);
-        assert_eq!(serving(Status::Warn), ServingStatus::Serving);
-        assert_eq!(serving(Status::Fail), ServingStatus::NotServing);
     }
 }

@@ -10,7 +10,7 @@ use healthz_core::{Health, Kind, Scope, Status};
 use tonic_health::pb::HealthCheckResponse;
 use tonic_health::pb::health_check_response::ServingStatus;
 
-use crate::service::{Target, response, serving};
+use crate::names::{Target, response, serving};
 
 /// The stream of a `Watch` call: the serving status at once, then a message each time it
 /// changes. It ends when the server stops (after a [`Shutdown`](crate::Shutdown)'s grace

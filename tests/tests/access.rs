@@ -40,7 +40,10 @@ impl Answer {
 }
 
 async fn call(policy: AccessPolicy, req: test::TestRequest) -> Answer {
-    let app = test::init_service(App::new().service(Endpoints::new(health()).access(policy))).await;
+    let app = test::init_service(
+        App::new().service(Endpoints::builder(health()).access(policy).build().unwrap()),
+    )
+    .await;
     let res = test::call_service(&app, req.to_request()).await;
     let (status, headers) = (res.status(), res.headers().clone());
     let body = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
@@ -391,7 +394,10 @@ async fn refused_callers_run_no_probe() {
         .unwrap()
         .require_token(TOKEN)
         .unwrap();
-    let app = test::init_service(App::new().service(Endpoints::new(health).access(policy))).await;
+    let app = test::init_service(
+        App::new().service(Endpoints::builder(health).access(policy).build().unwrap()),
+    )
+    .await;
     for (req, expected) in [
         (from("192.0.2.1:5000", "/readyz"), StatusCode::FORBIDDEN),
         (

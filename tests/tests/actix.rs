@@ -63,10 +63,12 @@ async fn paths_prefixes_and_scopes() {
     let app = test::init_service(
         App::new()
             .service(
-                Endpoints::new(healthy())
+                Endpoints::builder(healthy())
                     .prefix("/health")
                     .path(Endpoint::Livez, "/live")
-                    .without(Endpoint::Healthz),
+                    .without(Endpoint::Healthz)
+                    .build()
+                    .unwrap(),
             )
             .service(web::scope("/internal").service(Endpoints::new(healthy()))),
     )

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use healthz_actix::{Key, Kind};
+use healthz_rules::{Key, Kind};
 
 const HEADER: &str = "| key | default | meaning |\n|---|---|---|\n";
 

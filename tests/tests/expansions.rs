@@ -100,37 +100,22 @@ fn every_option_set_registers_what_it_says() {
     };
 
     let plain = probe(Kind::Liveness, "plain");
-    assert_eq!(plain.options.timeout_duration(), Duration::from_millis(500));
-    assert_eq!(plain.options.cache_duration(), None);
-    assert!(plain.options.is_critical());
+    assert_eq!(plain.timeout, Duration::from_millis(500));
+    assert_eq!(plain.cache, None);
+    assert!(plain.critical);
     assert!(!plain.blocking);
 
     let cached = probe(Kind::Readiness, "cached");
-    assert_eq!(
-        cached.options.timeout_duration(),
-        Duration::from_millis(200)
-    );
-    assert_eq!(
-        cached.options.cache_duration(),
-        Some(Duration::from_secs(5))
-    );
-    assert_eq!(
-        cached.options.max_stale_duration(),
-        Some(Duration::from_secs(60))
-    );
+    assert_eq!(cached.timeout, Duration::from_millis(200));
+    assert_eq!(cached.cache, Some(Duration::from_secs(5)));
+    assert_eq!(cached.max_stale, Some(Duration::from_secs(60)));
 
     let polled = probe(Kind::Readiness, "polled");
-    assert_eq!(
-        polled.options.interval_duration(),
-        Some(Duration::from_secs(10))
-    );
-    assert_eq!(
-        polled.options.max_stale_duration(),
-        Some(Duration::from_secs(30))
-    );
-    assert!(!polled.options.is_critical());
-    assert_eq!(polled.options.failure_threshold_runs(), 3);
-    assert_eq!(polled.options.success_threshold_runs(), 2);
+    assert_eq!(polled.interval, Some(Duration::from_secs(10)));
+    assert_eq!(polled.max_stale, Some(Duration::from_secs(30)));
+    assert!(!polled.critical);
+    assert_eq!(polled.failure_threshold, 3);
+    assert_eq!(polled.success_threshold, 2);
     assert!(
         polled
             .location
@@ -139,22 +124,16 @@ fn every_option_set_registers_what_it_says() {
     );
 
     let tagged = probe(Kind::Startup, "tagged");
-    assert_eq!(tagged.options.timeout_duration(), Duration::from_secs(2));
-    assert_eq!(tagged.options.tag_list(), ["db", "external"]);
+    assert_eq!(tagged.timeout, Duration::from_secs(2));
+    assert_eq!(tagged.tags, ["db", "external"]);
 
     let blocking = probe(Kind::Readiness, "blocking");
     assert!(blocking.blocking);
-    assert_eq!(
-        blocking.options.timeout_duration(),
-        Duration::from_millis(1500)
-    );
+    assert_eq!(blocking.timeout, Duration::from_millis(1500));
 
-    assert!(health.has_probe(Kind::Liveness, "stacked"));
+    assert!(health.probes(Kind::Liveness).any(|p| p.name == "stacked"));
     let stacked = probe(Kind::Readiness, "stacked-ready");
-    assert_eq!(
-        stacked.options.cache_duration(),
-        Some(Duration::from_secs(1))
-    );
+    assert_eq!(stacked.cache, Some(Duration::from_secs(1)));
     assert_eq!(health.probes(Kind::Liveness).count(), 2);
     assert_eq!(health.probes(Kind::Readiness).count(), 4);
     assert_eq!(health.probes(Kind::Startup).count(), 1);
@@ -164,7 +143,7 @@ fn every_option_set_registers_what_it_says() {
 async fn every_option_set_runs_with_its_state() {
     let health = state().build().unwrap();
     for kind in [Kind::Startup, Kind::Liveness, Kind::Readiness] {
-        let report = health.check(kind).await;
+        let report = health.report(kind).await;
         assert!(report.status().is_healthy(), "{kind}: {report:?}");
     }
     assert!(options::stacked().await, "the function stays callable");

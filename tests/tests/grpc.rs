@@ -142,7 +142,7 @@ async fn shutdown_drains_then_ends_the_watches_and_the_server_stops() {
     assert_eq!(check(&mut client, "").await, NOT_SERVING);
     assert_eq!(check(&mut client, "readyz").await, NOT_SERVING);
     assert_eq!(check(&mut client, "livez").await, SERVING);
-    assert_eq!(health.check(Kind::Readiness).await.status(), Status::Fail);
+    assert_eq!(health.report(Kind::Readiness).await.status(), Status::Fail);
 
     let limit = grace + Duration::from_secs(5);
     for stream in [&mut whole, &mut live, &mut unknown] {
@@ -150,6 +150,72 @@ async fn shutdown_drains_then_ends_the_watches_and_the_server_stops() {
     }
     assert!(triggered.elapsed() >= grace, "{:?}", triggered.elapsed());
     drop(client);
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("the server stops")
+        .unwrap()
+        .unwrap();
+}
+
+/// `HealthLayer` in front of a tonic server: gRPC `Check` and HTTP `/readyz` on one port, the
+/// HTTP client's address taken from tonic's `TcpConnectInfo` (a loopback caller sees reasons),
+/// and every other gRPC call handed to tonic untouched.
+#[tokio::test]
+async fn health_layer_serves_http_beside_grpc_on_one_port() {
+    use healthz_core::web::{Endpoints, HealthLayer};
+    use tonic::transport::server::TcpConnectInfo;
+
+    let health = Health::builder()
+        .without_registered()
+        .readiness("database", ProbeOptions::new(), || async {
+            Err::<(), _>("connection refused")
+        })
+        .liveness("loop", ProbeOptions::new(), || async {})
+        .build()
+        .unwrap();
+    let layer = HealthLayer::new(Endpoints::new(health.clone()))
+        .peer(|extensions| extensions.get::<TcpConnectInfo>()?.remote_addr());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(
+        Server::builder()
+            .accept_http1(true)
+            .layer(layer)
+            .add_service(HealthService::new(health))
+            .serve_with_incoming_shutdown(TcpIncoming::from(listener), async {
+                drop(stopped.await);
+            }),
+    );
+
+    let mut grpc = client(addr).await;
+    assert_eq!(check(&mut grpc, "livez").await, SERVING);
+    assert_eq!(check(&mut grpc, "readyz").await, NOT_SERVING);
+
+    let http = reqwest::Client::new();
+    let readyz = http
+        .get(format!("http://{addr}/readyz?verbose"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(readyz.status(), 503);
+    assert_eq!(
+        readyz.text().await.unwrap(),
+        "[-]database failed: connection refused\nreadyz check failed\n",
+        "a loopback client, from tonic's connection info"
+    );
+    let livez = http
+        .get(format!("http://{addr}/livez"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(livez.status(), 200);
+    assert_eq!(livez.headers()["content-type"], "application/health+json");
+    // A gRPC call after the HTTP ones, on a fresh channel: tonic still answers its own.
+    let mut again = client(addr).await;
+    assert_eq!(check(&mut again, "").await, NOT_SERVING);
+
+    stop.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(5), server)
         .await
         .expect("the server stops")

@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use healthz_actix::{DEFAULT_TIMEOUT, Endpoint};
+use healthz_actix::Endpoint;
+use healthz_rules::DEFAULT_TIMEOUT;
 use yaml_rust2::{Yaml, YamlLoader};
 
 fn example(path: &str) -> PathBuf {

@@ -67,9 +67,9 @@ async fn runs_outcomes_statuses_and_cache_hits_are_counted() {
         "series exist from the start"
     );
     for _ in 0..3 {
-        health.check(Kind::Readiness).await;
+        health.report(Kind::Readiness).await;
     }
-    health.check(Kind::Liveness).await;
+    health.report(Kind::Liveness).await;
     let text = encode(&registry);
     let runs = |probe: &str, outcome: &str| {
         let kind = if probe == "boom" {
@@ -141,9 +141,9 @@ async fn promtool_accepts_the_exposition() {
     };
     let mut registry = Registry::default();
     let health = health(&mut registry);
-    health.check(Kind::Readiness).await;
-    health.check(Kind::Liveness).await;
-    health.check(Kind::Readiness).await;
+    health.report(Kind::Readiness).await;
+    health.report(Kind::Liveness).await;
+    health.report(Kind::Readiness).await;
     // `/metrics` serves the Prometheus text format (0.0.4); promtool 2.x lints that format (it
     // reads OpenMetrics' `# HELP name` without `_total` as a counter with no help text).
     let mut text = String::new();

@@ -194,9 +194,12 @@ async fn process() {
     // `/proc/self/fd`, which the check leaves out.
     let fds = settled_fds().await - 1;
     let check = checks::open_files(1.0).await;
-    assert_eq!(check.observed_unit(), Some("descriptors"));
     assert_eq!(
-        check.observed_value(),
+        check.observation().map(|(_, unit)| unit),
+        Some("descriptors")
+    );
+    assert_eq!(
+        check.observation().map(|(value, _)| value),
         Some(f64::from(u32::try_from(fds).unwrap())),
         "{:?}",
         check.output()

@@ -30,7 +30,7 @@ async fn drains_at_once_and_resolves_after_the_grace_period() {
     tokio::time::sleep(Duration::from_secs(3600)).await;
     assert!(!health.is_draining(), "nothing happens before the trigger");
     assert!(!waiting.is_finished());
-    assert_eq!(health.check(Kind::Readiness).await.status(), Status::Pass);
+    assert_eq!(health.report(Kind::Readiness).await.status(), Status::Pass);
 
     stop.send(()).unwrap();
     let triggered = Instant::now();
@@ -38,13 +38,13 @@ async fn drains_at_once_and_resolves_after_the_grace_period() {
         tokio::task::yield_now().await;
     }
     assert_eq!(triggered.elapsed(), Duration::ZERO, "drained at once");
-    let ready = health.check(Kind::Readiness).await;
+    let ready = health.report(Kind::Readiness).await;
     assert_eq!(
         (ready.status(), ready.output()),
         (Status::Fail, Some("draining"))
     );
     assert_eq!(
-        health.check(Kind::Liveness).await.status(),
+        health.report(Kind::Liveness).await.status(),
         Status::Pass,
         "liveness stays up"
     );

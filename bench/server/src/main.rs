@@ -7,7 +7,6 @@
 //! | `/bare?livez` | as `/bare`, with the bytes `/livez` served at start: the baseline with `/livez`'s own body (a query rather than a route of its own: actix tries routes in turn, and one more before the endpoints would cost every healthz request a failed match; on axum, whose router is a tree, it is the route `/bare-livez`) |
 //! | `/bare?floor` | the least an endpoint must do to answer what `/livez` answers afresh, by hand, without healthz ([`floor`]); on axum the route `/floor` |
 //! | `/livez`, `/readyz`, `/healthz`, … | `healthz_actix::Endpoints`: one uncached liveness probe, ten readiness probes cached for 1 s |
-//! | `/fast/livez`, `/fast/readyz` | not the endpoint handler: a bench route that calls `Health::render` directly, to show what the pre-rendered fast path achieves |
 //! | `/hang/readyz` | `Endpoints` over a second `Health` whose one readiness probe never finishes (`timeout = 200ms`, no cache) |
 //! | `/stats` | probe run counts, the Tokio tasks alive in every runtime of the process, and how long `/hang/...` requests spent in the server (p50, p99, max; `?reset` clears them), as JSON |
 //!
@@ -34,9 +33,10 @@ use actix_web::dev::Service as _;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue, X_CONTENT_TYPE_OPTIONS};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-use healthz_actix::{
-    Detail, Endpoint, Endpoints, Format, HEALTH_JSON, Health, Kind, ProbeOptions, Scope, Status,
-};
+use healthz_actix::{Detail, Endpoint, Endpoints, Health, Kind, ProbeOptions, Status};
+
+/// The media type of health reports.
+const HEALTH_JSON: &str = "application/health+json";
 use tokio::runtime::Handle;
 
 mod floor;
@@ -280,20 +280,6 @@ async fn hand() -> HttpResponse {
         .body(HAND)
 }
 
-/// `/fast/{livez,readyz}`: `Health::render` straight into a response (the pre-rendered fast
-/// path), full detail as the endpoints give loopback callers.
-async fn fast(health: web::Data<Health>, scope: Scope) -> HttpResponse {
-    let rendered = health.render(scope, Detail::Full, Format::Json).await;
-    let status = match rendered.status() {
-        Status::Pass | Status::Warn => StatusCode::OK,
-        Status::Fail => StatusCode::SERVICE_UNAVAILABLE,
-    };
-    HttpResponse::build(status)
-        .insert_header((CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .content_type(HEALTH_JSON)
-        .body(rendered.into_body())
-}
-
 /// The `/stats` body (`reset` clears the recorded `/hang` latencies after reporting them).
 fn stats_json(runs: &Runs, runtimes: &Runtimes, reset: bool) -> String {
     let (alive, count) = runtimes.alive_tasks();
@@ -357,20 +343,12 @@ impl Bodies {
 /// The service's `Health` and the bytes `/readyz` and `/livez` serve at start.
 async fn service(runs: &Arc<Runs>) -> std::io::Result<(Health, Bodies)> {
     let health = health(runs).map_err(std::io::Error::other)?;
-    let body = |rendered: healthz_actix::Rendered| {
-        assert_eq!(rendered.status(), Status::Pass, "the bench probes pass");
-        &*Vec::leak(rendered.body().to_vec())
+    let body = |report: healthz_actix::Report| {
+        assert_eq!(report.status(), Status::Pass, "the bench probes pass");
+        &*Vec::leak(report.to_json(Detail::Full))
     };
-    let readyz = body(
-        health
-            .render(Scope::Kind(Kind::Readiness), Detail::Full, Format::Json)
-            .await,
-    );
-    let livez = body(
-        health
-            .render(Scope::Kind(Kind::Liveness), Detail::Full, Format::Json)
-            .await,
-    );
+    let readyz = body(health.report(Kind::Readiness).await);
+    let livez = body(health.report(Kind::Liveness).await);
     Ok((health, Bodies { readyz, livez }))
 }
 
@@ -409,7 +387,12 @@ async fn serve_axum(args: Args) -> std::io::Result<()> {
         .route("/hand", get(hand))
         .route("/bare-livez", get(constant(bodies.livez)))
         .route("/floor", get(floor_axum))
-        .merge(healthz_axum::Endpoints::new(health).dashboard(args.dashboard))
+        .merge(
+            healthz_axum::Endpoints::builder(health)
+                .dashboard(args.dashboard)
+                .build()
+                .map_err(std::io::Error::other)?,
+        )
         .route(
             "/stats",
             get(move || async move { stats_json(&runs, &runtimes, false) }),
@@ -487,36 +470,26 @@ async fn serve(args: Args) -> std::io::Result<()> {
     let hang = hanging(&runs).map_err(std::io::Error::other)?;
     let runtimes = Arc::new(Runtimes::default());
     runtimes.register_current();
-    let dashboard = args.dashboard;
+    let endpoints = Endpoints::builder(health.clone())
+        .dashboard(args.dashboard)
+        .build()
+        .map_err(std::io::Error::other)?;
 
     let server = HttpServer::new({
         let data = web::Data::new(Arc::clone(&runs));
         let runtimes = Arc::clone(&runtimes);
         move || {
             runtimes.register_current();
-            let fast_health = web::Data::new(health.clone());
             // Order matters to actix's router, which tries resources in turn: `/bare` first (the
-            // best case), then the fast-path routes, then the endpoints, so `/livez` and `/readyz`
-            // pay only for the resources healthz itself mounts; the bench's own extras come last.
+            // best case), then `/hand`, then the endpoints, so `/livez` and `/readyz` pay only for
+            // the resources healthz itself mounts; the bench's own extras come last.
             App::new()
                 .app_data(web::Data::new(bodies))
                 .app_data(data.clone())
                 .app_data(web::Data::new(Arc::clone(&runtimes)))
                 .route("/bare", web::get().to(bare))
                 .route("/hand", web::get().to(hand))
-                .service(
-                    web::scope("/fast")
-                        .app_data(fast_health)
-                        .route(
-                            "/livez",
-                            web::get().to(|h| fast(h, Scope::Kind(Kind::Liveness))),
-                        )
-                        .route(
-                            "/readyz",
-                            web::get().to(|h| fast(h, Scope::Kind(Kind::Readiness))),
-                        ),
-                )
-                .service(Endpoints::new(health.clone()).dashboard(dashboard))
+                .service(endpoints.clone())
                 .route("/stats", web::get().to(stats))
                 .service(
                     web::scope("/hang")
@@ -534,10 +507,12 @@ async fn serve(args: Args) -> std::io::Result<()> {
                             }
                         })
                         .service(
-                            Endpoints::new(hang.clone())
+                            Endpoints::builder(hang.clone())
                                 .without(Endpoint::Livez)
                                 .without(Endpoint::Startupz)
-                                .without(Endpoint::Healthz),
+                                .without(Endpoint::Healthz)
+                                .build()
+                                .unwrap(),
                         ),
                 )
         }

@@ -19,9 +19,9 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use example_probes::{DB_GROUP, PATHS, Probes, bind, db_group, maintenance, seconds};
+use example_probes::{DB_GROUP, DB_TAG, PATHS, Probes, bind, maintenance, seconds};
 use healthz_axum::metrics::Metrics;
-use healthz_axum::{Endpoints, Health, Shutdown};
+use healthz_axum::{Endpoints, Health, Kind, Shutdown};
 use prometheus_client::registry::Registry;
 
 async fn set_maintenance(
@@ -85,9 +85,10 @@ async fn main() -> std::io::Result<()> {
         .route("/maintenance/{on}", post(set_maintenance))
         .route("/metrics", get(metrics))
         .merge(
-            Endpoints::new(health.clone())
+            Endpoints::builder(health.clone())
                 .dashboard(true)
-                .group(DB_GROUP, db_group())
+                .group(DB_GROUP, Kind::Readiness, [DB_TAG])
+                .build()
                 .map_err(std::io::Error::other)?,
         )
         .with_state(AppState {

@@ -16,7 +16,7 @@ async fn a_probe_defined_with_only_healthz_axum_registers_and_runs() {
         .filter_registered(|probe: &ProbeInfo<'_>| probe.name == "axum_only")
         .build()
         .unwrap();
-    let report = health.check(Kind::Liveness).await;
+    let report = health.report(Kind::Liveness).await;
     assert_eq!(report.status(), Status::Fail, "{report:?}");
     let result = report.check("axum_only").expect("the probe is registered");
     assert_eq!(

@@ -23,9 +23,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
-use example_probes::{DB_GROUP, PATHS, Probes, bind, db_group, maintenance, seconds};
+use example_probes::{DB_GROUP, DB_TAG, PATHS, Probes, bind, maintenance, seconds};
 use healthz_actix::metrics::Metrics;
-use healthz_actix::{Endpoints, Health, Shutdown, healthcheck};
+use healthz_actix::{Endpoints, Health, Kind, Shutdown, healthcheck};
 use prometheus_client::registry::Registry;
 
 async fn set_maintenance(health: web::Data<Health>, on: web::Path<String>) -> HttpResponse {
@@ -96,9 +96,10 @@ async fn serve() -> std::io::Result<()> {
         .build()
         .map_err(std::io::Error::other)?;
 
-    let endpoints = Endpoints::new(health.clone())
+    let endpoints = Endpoints::builder(health.clone())
         .dashboard(true)
-        .group(DB_GROUP, db_group())
+        .group(DB_GROUP, Kind::Readiness, [DB_TAG])
+        .build()
         .map_err(std::io::Error::other)?;
     let shutdown = Shutdown::new(health.clone()).grace(grace);
     let server = HttpServer::new({

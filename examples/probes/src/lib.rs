@@ -148,11 +148,8 @@ pub fn init_logging() {
 /// The group every example mounts: `/readyz/db`, the readiness probes tagged `db`.
 pub const DB_GROUP: &str = "/readyz/db";
 
-/// The selection of [`DB_GROUP`].
-pub fn db_group() -> healthz_core::Selection {
-    healthz_core::Selection::new(healthz_core::Scope::Kind(healthz_core::Kind::Readiness))
-        .tags(["db"])
-}
+/// The tag of the probes in [`DB_GROUP`].
+pub const DB_TAG: &str = "db";
 
 /// The paths every example prints for people to try.
 pub const PATHS: [&str; 7] = [

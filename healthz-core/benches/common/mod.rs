@@ -1,5 +1,6 @@
 //! What the benchmarks share: a `Health` of cached readiness probes.
 
+use std::future::IntoFuture as _;
 use std::time::Duration;
 
 use healthz_core::{Health, Kind, ProbeOptions};
@@ -20,6 +21,6 @@ pub(crate) fn cached(n: usize, width: usize) -> (tokio::runtime::Runtime, Health
         );
     }
     let health = builder.build().unwrap();
-    runtime.block_on(health.check(Kind::Readiness));
+    runtime.block_on(health.report(Kind::Readiness).into_future());
     (runtime, health)
 }

@@ -8,7 +8,7 @@ use futures_util::FutureExt as _;
 use futures_util::future::Shared;
 
 use super::{Budget, CheckFuture, Outcome, bytes, chain};
-use crate::{BoxFuture, Check};
+use crate::BoxFuture;
 
 /// Checks that the file system holding `path` has at least `min_free` bytes available to
 /// unprivileged users (`statvfs`'s `f_bavail`, through fs4).
@@ -58,10 +58,11 @@ async fn measure(path: PathBuf, min_free: u64, budget: Budget) -> Outcome {
             bytes(min_free)
         )));
     }
-    Ok(Check::pass()
-        .with_output(format!("{} free of {}", bytes(available), bytes(total)))
-        .detail("free_bytes", available)
-        .detail("total_bytes", total))
+    Ok(
+        crate::checks::pass_with(format!("{} free of {}", bytes(available), bytes(total)))
+            .detail("free_bytes", available)
+            .detail("total_bytes", total),
+    )
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -42,9 +42,9 @@
 //! let health = Health::builder()
 //!     .readiness("database", ProbeOptions::new(), move || checks::sql(&pool))
 //!     .build()?;
-//! let report = health.check(Kind::Readiness).await;
+//! let report = health.report(Kind::Readiness).await;
 //! let database = report.check("database").unwrap();
-//! assert_eq!((database.status(), database.observed_unit()), (Status::Pass, "ms"));
+//! assert_eq!((database.status(), database.observation().1), (Status::Pass, "ms"));
 //! # Ok(())
 //! # }
 //! ```
@@ -61,7 +61,7 @@
 //!   every output, whether the check runs inside a [`Health`](crate::Health) or on its own.
 //! - **Bounded**: inside a `Health` the probe's timeout cancels the check (its output is then
 //!   `timed out after …`). Called on its own, a check gives up after
-//!   [`DEFAULT_CHECK_TIMEOUT`] (5 s), or what [`CheckFuture::timeout`] sets. That matters: a redis
+//!   5 s, or what [`CheckFuture::timeout`] sets. That matters: a redis
 //!   `ConnectionManager` retries a dead server for a long time, and a sqlx pool retries refused
 //!   connections until its `acquire_timeout` (30 s by default).
 //!
@@ -168,7 +168,7 @@ mod sealed {
 
 /// How long a check called on its own may take before it fails: 5 s. Inside a
 /// [`Health`](crate::Health), the probe's own timeout (500 ms by default) comes first.
-pub const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How a check's run ends: with a [`Check`] (usually [`Check::pass`]; a check that measures
 /// something attaches its own observed value), or with the reason it failed, which
@@ -223,7 +223,7 @@ impl CheckFuture {
         }
     }
 
-    /// Gives up after `timeout` instead of [`DEFAULT_CHECK_TIMEOUT`], with an output that says
+    /// Gives up after `timeout` instead of 5 s, with an output that says
     /// which step did not finish (for example `PostgreSQL: no connection within 200ms`). Set it
     /// before the check is first polled.
     ///
@@ -293,11 +293,18 @@ where
     let millis = started.elapsed().as_secs_f64() * 1e3;
     let mut check = outcome.unwrap_or_else(Check::fail);
     if let Some(redacted) = check.output().map(redact).and_then(owned) {
-        check = check.with_output(redacted);
+        check.output = Some(redacted.into());
     }
-    if check.observed_value().is_none() {
+    if check.observed.is_none() {
         check = check.observed(millis, "ms");
     }
+    check
+}
+
+/// A passing check that says what it saw.
+fn pass_with(output: impl Into<Cow<'static, str>>) -> Check {
+    let mut check = Check::pass();
+    check.output = Some(output.into());
     check
 }
 
@@ -463,8 +470,7 @@ mod tests {
         .timeout(Duration::from_millis(200))
         .await;
         assert_eq!(slow.output(), Some("Thing: no answer within 200ms"));
-        assert_eq!(slow.observed_unit(), Some("ms"));
-        assert_eq!(slow.observed_value(), Some(200.0));
+        assert_eq!(slow.observation(), Some((200.0, "ms")));
 
         let leaky = CheckFuture::new("Thing", |_| async {
             Err("cannot reach redis://:hunter2@cache:6379".into())
@@ -474,12 +480,12 @@ mod tests {
 
         let noted = CheckFuture::new("Thing", |budget| async move {
             tokio::time::sleep(Duration::from_millis(3)).await;
-            Ok(Check::pass().with_output(budget.missed("done")))
+            Ok(pass_with(budget.missed("done")))
         })
         .await;
         assert_eq!(noted.status(), crate::Status::Pass);
         assert_eq!(noted.output(), Some("done within 5s"));
-        assert_eq!(noted.observed_value(), Some(3.0));
+        assert_eq!(noted.observation().map(|(value, _)| value), Some(3.0));
 
         let measured = CheckFuture::new("Thing", |_| async {
             Ok(Check::warn("token=hunter2 is 3 MiB").observed(3.0, "MiB"))
@@ -487,10 +493,7 @@ mod tests {
         .await;
         assert_eq!(measured.status(), crate::Status::Warn);
         assert_eq!(measured.output(), Some("token=*** is 3 MiB"));
-        assert_eq!(
-            (measured.observed_value(), measured.observed_unit()),
-            (Some(3.0), Some("MiB"))
-        );
+        assert_eq!(measured.observation(), Some((3.0, "MiB")));
     }
 
     #[tokio::test(start_paused = true)]

@@ -238,7 +238,7 @@ impl fmt::Debug for MqttMonitor {
 /// let check = checks::mqtt(&monitor).await;
 /// assert_eq!(check.status(), Status::Fail);
 /// assert_eq!(check.output(), Some("MQTT: not connected: Network timeout"));
-/// assert_eq!(check.observed_unit(), Some("ms"));
+/// assert_eq!(check.observation().map(|(_, unit)| unit), Some("ms"));
 /// # }
 /// ```
 pub fn mqtt(monitor: &MqttMonitor) -> CheckFuture {

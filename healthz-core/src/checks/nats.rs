@@ -166,9 +166,9 @@ mod async_nats_0_51 {
             .step(info, "no answer", "no account information")
             .await?;
         match usage {
-            Response::Ok(Usage { streams, consumers }) => {
-                Ok(Check::pass().with_output(format!("{streams} streams, {consumers} consumers")))
-            }
+            Response::Ok(Usage { streams, consumers }) => Ok(crate::checks::pass_with(format!(
+                "{streams} streams, {consumers} consumers"
+            ))),
             Response::Err { error } => {
                 Err(budget.fail(format_args!("no account information: {error}")))
             }

@@ -25,8 +25,8 @@ use super::{Budget, CheckFuture, Outcome};
 /// # async fn main() {
 /// let check = checks::memory(64 << 30).await;
 /// assert_eq!(check.status(), Status::Pass);
-/// assert_eq!(check.observed_unit(), Some("bytes"));
-/// assert!(check.observed_value().unwrap() > 0.0);
+/// let (resident, unit) = check.observation().unwrap();
+/// assert!(resident > 0.0 && unit == "bytes");
 ///
 /// let check = checks::memory(1).await;
 /// assert_eq!(check.status(), Status::Fail);
@@ -60,7 +60,7 @@ pub fn memory(max_rss_bytes: u64) -> CheckFuture {
 /// # async fn main() {
 /// let check = checks::open_files(0.8).await;
 /// assert_eq!(check.status(), Status::Pass);
-/// assert_eq!(check.observed_unit(), Some("descriptors"));
+/// assert_eq!(check.observation().map(|(_, unit)| unit), Some("descriptors"));
 ///
 /// let check = checks::open_files(0.0).await;
 /// assert_eq!(check.status(), Status::Fail);
@@ -88,7 +88,7 @@ fn resident(max: u64, budget: &Budget) -> Outcome {
             bytes(max)
         )))
     } else {
-        Check::pass().with_output(format!("{} resident, limit {}", bytes(rss), bytes(max)))
+        crate::checks::pass_with(format!("{} resident, limit {}", bytes(rss), bytes(max)))
     }
     .observed(observed, "bytes"))
 }
@@ -107,9 +107,10 @@ fn descriptors(max_fraction: f64, budget: &Budget) -> Outcome {
     #[allow(clippy::cast_precision_loss)] // exact below 2^53 descriptors
     let observed = open as f64;
     let Some(limit) = limit else {
-        return Ok(Check::pass()
-            .with_output(format!("{open} descriptors open, no limit"))
-            .observed(observed, "descriptors"));
+        return Ok(
+            crate::checks::pass_with(format!("{open} descriptors open, no limit"))
+                .observed(observed, "descriptors"),
+        );
     };
     #[allow(clippy::cast_precision_loss)]
     let fraction = observed / limit as f64;
@@ -120,7 +121,7 @@ fn descriptors(max_fraction: f64, budget: &Budget) -> Outcome {
     Ok(if fraction > max_fraction {
         Check::fail(budget.fail(format_args!("{share}, above {:.1}%", max_fraction * 100.0)))
     } else {
-        Check::pass().with_output(share)
+        crate::checks::pass_with(share)
     }
     .observed(observed, "descriptors"))
 }

@@ -35,7 +35,7 @@ pub trait SqlPool: Handle {}
 /// let pool = SqlitePoolOptions::new().connect("sqlite::memory:").await?;
 /// let check = checks::sql(&pool).await;
 /// assert_eq!(check.status(), Status::Pass);
-/// assert_eq!(check.observed_unit(), Some("ms"));
+/// assert_eq!(check.observation().map(|(_, unit)| unit), Some("ms"));
 ///
 /// pool.close().await;
 /// let check = checks::sql(&pool).timeout(Duration::from_millis(200)).await;

@@ -43,6 +43,7 @@ impl Deadline {
     }
 
     /// The deadline that holds while both hold.
+    #[cfg(feature = "web")]
     pub(crate) fn and(self, other: Self) -> Self {
         use Deadline::{Always, Before, Never, Through};
         match (self, other) {
@@ -140,6 +141,7 @@ impl Freshness {
     }
 
     /// Until when the result is [`Age::Fresh`]: what the render cache compares with the time.
+    #[cfg(feature = "web")]
     pub(crate) fn fresh_until(&self) -> Deadline {
         self.fresh
     }
@@ -234,6 +236,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "web")]
     fn fresh_until_agrees_with_age() {
         let at = Instant::now();
         for options in [
@@ -256,6 +259,7 @@ mod tests {
         assert_eq!(Freshness::never(at).age(&mut Now(Some(at))), Age::Expired);
     }
 
+    #[cfg(feature = "web")]
     proptest::proptest! {
         #[test]
         fn a_joined_deadline_holds_exactly_while_both_hold(

@@ -7,62 +7,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 use arc_swap::ArcSwapOption;
 
-/// Why a report answers `fail` whatever its probes say.
-///
-/// ```
-/// use healthz_core::{Gate, Health, Kind};
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), healthz_core::BuildError> {
-/// let health = Health::builder().without_registered().build()?;
-/// health.drain();
-/// let report = health.check(Kind::Readiness).await;
-/// assert_eq!(report.gate(), Some(&Gate::Draining));
-/// assert_eq!(report.output(), Some("draining"));
-/// # Ok(()) }
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Gate {
-    /// Readiness, before every startup probe has passed once. The report then holds the startup
-    /// probes' results.
-    Starting,
-    /// Readiness, while [`Health::refuse_traffic`](crate::Health::refuse_traffic) is in force,
-    /// with its reason: no readiness probe runs.
-    RefusingTraffic(Arc<str>),
-    /// Readiness, once [`Health::drain`](crate::Health::drain) was called: no probe runs.
-    Draining,
-}
-
-impl Gate {
-    /// The report's top-level `output`.
-    pub fn output(&self) -> &str {
-        match self {
-            Gate::Starting => "starting: the startup probes have not all passed yet",
-            Gate::RefusingTraffic(reason) => reason,
-            Gate::Draining => "draining",
-        }
-    }
-
-    /// A short name: `starting`, `refusing_traffic` or `draining` (metrics label it so).
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Gate::Starting => "starting",
-            Gate::RefusingTraffic(_) => "refusing_traffic",
-            Gate::Draining => "draining",
-        }
-    }
-
-    /// The name of the gate's line in the `?verbose` text (`[-]shutdown failed: draining`), as
-    /// the Kubernetes API server names its own.
-    pub fn check_name(&self) -> &'static str {
-        match self {
-            Gate::Starting => "startup",
-            Gate::RefusingTraffic(_) => "traffic",
-            Gate::Draining => "shutdown",
-        }
-    }
-}
+use crate::gate::Gate;
 
 /// Whether readiness may look at its probes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -121,6 +66,7 @@ impl Gates {
     }
 
     /// Whether readiness is open: the one atomic load a cached read pays.
+    #[cfg(feature = "web")]
     pub(crate) fn is_open(&self) -> bool {
         self.state.load(Ordering::Acquire) == STARTED
     }
@@ -148,11 +94,6 @@ impl Gates {
         let previous = self.refusing.swap(Some(Arc::new(reason)));
         self.state.fetch_or(REFUSING, Ordering::AcqRel);
         previous.map(|previous| Arc::clone(&*previous))
-    }
-
-    /// The reason traffic is refused, while it is.
-    pub(crate) fn refusing(&self) -> Option<Arc<str>> {
-        self.refusing.load().as_deref().cloned()
     }
 
     /// Accepts traffic again; the reason it was refused with, if it was.

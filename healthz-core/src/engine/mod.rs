@@ -9,12 +9,17 @@
 //! | [`thresholds`] | `failure_threshold` and `success_threshold` |
 //! | [`gate`] | starting and draining |
 //! | [`poller`] | background refresh of `interval` probes |
+//! | [`recent`] | each probe's ring of recent runs |
+//!
+//! The engine tells what happens through a [`Sink`] of its own definition, and the observers:
+//! subscriptions ([`events`](crate::events)) and history build on it; it knows nothing of them.
 
 pub(crate) mod execute;
 pub(crate) mod flight;
 pub(crate) mod freshness;
 pub(crate) mod gate;
 pub(crate) mod poller;
+pub(crate) mod recent;
 pub(crate) mod slot;
 pub(crate) mod thresholds;
 
@@ -26,18 +31,24 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
 use crate::details::Sealed;
-use crate::events::{Event, Hub, ProbeEvent};
-use crate::history::HistoryLimits;
-use crate::observe::{Outcome, RunEvent, StatusChange};
-use crate::{Gate, Kind, Observer, StateMap, Status};
+use crate::gate::Gate;
+use crate::observe::{Observer, Outcome, RunEvent, StatusChange};
+use crate::probe::ProbeMeta;
+use crate::state::StateMap;
+use crate::{Kind, Status};
 
 pub(crate) use freshness::{Freshness, Now};
+pub use recent::HistoryLimits;
 pub(crate) use slot::{Read, Slot};
 
 /// What one run (or a synthetic result, such as "pending") produced.
 #[derive(Debug)]
 pub(crate) struct Snapshot {
     /// Unique per snapshot: a rendered report is reusable while its snapshots' ids are current.
+    #[cfg_attr(
+        not(feature = "web"),
+        expect(dead_code, reason = "read by the render cache of feature `web`")
+    )]
     pub(crate) id: u64,
     /// The status reported for the probe, after thresholds.
     pub(crate) status: Status,
@@ -86,11 +97,22 @@ impl Snapshot {
     }
 }
 
+/// Where the engine tells what its runs did, besides the observers: the event hub of
+/// subscriptions implements it. Called on the task that ran the probe, after the result is
+/// stored.
+pub(crate) trait Sink: Send + Sync {
+    /// A probe ran (a result served from the cache is not a run).
+    fn ran(&self, probe: &ProbeMeta, snapshot: &Arc<Snapshot>);
+
+    /// A probe's reported status changed, or it reported for the first time.
+    fn changed(&self, change: &StatusChange<'_>, time: SystemTime);
+}
+
 /// Everything a run needs besides its slot: the state its probe reads, and who hears of it.
 pub(crate) struct RunCtx {
     pub(crate) state: Arc<StateMap>,
     pub(crate) observers: Vec<Arc<dyn Observer>>,
-    pub(crate) events: Hub,
+    pub(crate) sink: Arc<dyn Sink>,
     pub(crate) history: HistoryLimits,
     /// Per kind, how many times a result of the kind was stored or latched: a rendered body is
     /// reusable while the counts of the kinds it shows are as they were when its results were
@@ -105,6 +127,7 @@ impl RunCtx {
     }
 
     /// How many results of `kind` were stored or latched so far.
+    #[cfg(feature = "web")]
     pub(crate) fn changes(&self, kind: Kind) -> u64 {
         self.changes[kind.index()].load(Ordering::SeqCst)
     }
@@ -119,16 +142,7 @@ impl RunCtx {
         for observer in &self.observers {
             observer.on_change(change);
         }
-        self.events.send(|| {
-            Event::Probe(ProbeEvent {
-                kind: change.kind,
-                name: change.name.into(),
-                from: change.from,
-                to: change.to,
-                output: change.output.map(Into::into),
-                time,
-            })
-        });
+        self.sink.changed(change, time);
     }
 
     pub(crate) fn notify_cache_hit(&self, kind: Kind, name: &str) {

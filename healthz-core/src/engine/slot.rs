@@ -17,11 +17,10 @@ use tracing::Instrument as _;
 
 use super::flight::{Flight, Running};
 use super::freshness::{Age, Freshness, Now};
+use super::recent::RunLog;
 use super::thresholds::{History, Transition};
 use super::{RunCtx, Snapshot, execute, lock, next_id};
 use crate::escape::one_line;
-use crate::events::{Event, ProbeRun};
-use crate::history::{Run, RunLog};
 use crate::observe::{RunEvent, StatusChange};
 use crate::probe::{ProbeMeta, Runner};
 use crate::{Kind, Status, redact};
@@ -42,7 +41,7 @@ pub(crate) struct Slot {
     latest: Mutex<Option<Arc<Snapshot>>>,
     flight: Arc<Flight>,
     history: Mutex<History>,
-    /// The latest runs, for [`Health::history`](crate::Health::history).
+    /// The latest runs, for `Health::history` and the dashboard.
     runs: Mutex<RunLog>,
     /// For blocking probes: a call is still running on the blocking pool.
     busy: Arc<AtomicBool>,
@@ -108,6 +107,7 @@ impl Slot {
     }
 
     /// The id of the latest result stored, if any.
+    #[cfg(feature = "web")]
     pub(crate) fn latest_id(&self) -> Option<u64> {
         lock(&self.latest).as_ref().map(|snapshot| snapshot.id)
     }
@@ -138,9 +138,9 @@ impl Slot {
     }
 
     /// The recorded runs, oldest first.
-    pub(crate) fn history(&self) -> Vec<Run> {
+    pub(crate) fn history(&self) -> Vec<Arc<Snapshot>> {
         let runs = lock(&self.runs);
-        runs.runs().collect()
+        runs.runs().cloned().collect()
     }
 
     /// Joins the run in flight, or starts one that stores its result. The returned future
@@ -155,13 +155,7 @@ impl Slot {
                 drop(replaced);
                 ctx.changed(slot.kind());
                 lock(&slot.runs).push(Arc::clone(&snapshot), ctx.history);
-                ctx.events.send(|| {
-                    Event::Run(ProbeRun {
-                        kind: slot.kind(),
-                        name: slot.name().into(),
-                        run: Run::new(Arc::clone(&snapshot)),
-                    })
-                });
+                ctx.sink.ran(&slot.probe, &snapshot);
                 // Told after the store: a subscriber that reads the slot on hearing of the change
                 // (gRPC `Watch` re-evaluating its kind) must find the new result.
                 if let Some(Transition { from }) = change {

@@ -6,17 +6,24 @@ use std::fmt::{self, Write as _};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+#[cfg(feature = "web")]
+use bytes::Bytes;
+
 mod json;
+mod reference;
+mod shape;
 mod text;
-pub(crate) mod write;
+pub(crate) mod time;
+mod write;
 
 use crate::engine::Snapshot;
 use crate::observe::Outcome;
 use crate::probe::{ProbeInfo, ProbeMeta};
+use crate::selection::Scope;
 use crate::{Gate, Kind, Status};
 
 /// The longest output served per check; longer ones are cut at a character boundary and marked.
-pub const MAX_OUTPUT_BYTES: usize = 512;
+pub(crate) const MAX_OUTPUT_BYTES: usize = 512;
 
 /// The largest body [`Report::to_json`] and [`Report::to_text`] produce.
 ///
@@ -24,7 +31,7 @@ pub const MAX_OUTPUT_BYTES: usize = 512;
 /// the outputs cut at [`MAX_OUTPUT_BYTES`] are still too long together, they are cut shorter
 /// (down to 32 bytes), and when even that is too long, checks are left out (passing ones first)
 /// and a note says how many.
-pub const MAX_BODY_BYTES: usize = 8 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 8 * 1024;
 
 /// The shortest cut of an output when a body must shrink.
 pub(crate) const MIN_OUTPUT_BYTES: usize = 32;
@@ -32,23 +39,14 @@ pub(crate) const MIN_OUTPUT_BYTES: usize = 32;
 /// The longest list of unmatched `exclude` names in a note.
 const MAX_UNMATCHED_BYTES: usize = 1024;
 
-/// What a report covers.
+/// The wire form of a report.
+#[cfg(feature = "web")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Scope {
-    /// The probes of one kind (`/livez`, `/readyz`, `/startupz`).
-    Kind(Kind),
-    /// Every probe (`/healthz`).
-    All,
-}
-
-impl Scope {
-    /// `livez`, `readyz`, `startupz` or `healthz`: the word Kubernetes puts in `readyz check passed`.
-    pub const fn endpoint(self) -> &'static str {
-        match self {
-            Scope::Kind(kind) => kind.endpoint(),
-            Scope::All => "healthz",
-        }
-    }
+pub(crate) enum Format {
+    /// `application/health+json` ([`Report::to_json`](crate::Report::to_json)).
+    Json,
+    /// The Kubernetes `?verbose` text ([`Report::to_text`](crate::Report::to_text)).
+    Text,
 }
 
 /// How much of a report a caller may see.
@@ -122,24 +120,25 @@ impl CheckResult {
     }
 
     /// The probe's kind.
-    pub fn kind(&self) -> Kind {
+    pub(crate) fn kind(&self) -> Kind {
         self.probe.kind
     }
 
     /// The probe's status, after thresholds. A non-critical probe can fail without failing the
-    /// report: see [`critical`](Self::critical).
+    /// report: it then contributes `warn` (see
+    /// [`ProbeInfo::critical`](crate::ProbeInfo::critical)).
     pub fn status(&self) -> Status {
         self.snapshot.status
     }
 
     /// Whether the probe is critical.
-    pub fn critical(&self) -> bool {
+    pub(crate) fn critical(&self) -> bool {
         self.probe.options.is_critical()
     }
 
     /// What this probe contributes to the report's status: its own, except that a failing
     /// non-critical probe contributes `warn`.
-    pub fn contribution(&self) -> Status {
+    pub(crate) fn contribution(&self) -> Status {
         match self.status() {
             Status::Fail if !self.critical() => Status::Warn,
             status => status,
@@ -151,11 +150,12 @@ impl CheckResult {
         self.snapshot.output.as_deref()
     }
 
-    /// The observed value the probe attached, or its run time in milliseconds.
-    pub fn observed_value(&self) -> f64 {
+    /// The observed value the probe attached and its unit, or its run time in milliseconds
+    /// (`ms`).
+    pub fn observation(&self) -> (f64, &str) {
         match &self.snapshot.observed {
-            Some((value, _)) => *value,
-            None => millis(self.snapshot.duration),
+            Some((value, unit)) => (*value, unit),
+            None => (millis(self.snapshot.duration), "ms"),
         }
     }
 
@@ -171,14 +171,6 @@ impl CheckResult {
     /// opening: `"name":[`.
     pub(crate) fn json_key(&self) -> &[u8] {
         &self.probe.json_key
-    }
-
-    /// The unit of [`observed_value`](Self::observed_value).
-    pub fn observed_unit(&self) -> &str {
-        match &self.snapshot.observed {
-            Some((_, unit)) => unit,
-            None => "ms",
-        }
     }
 
     /// When the result was produced.
@@ -208,7 +200,7 @@ impl CheckResult {
     }
 
     /// The probe's tags.
-    pub fn tags(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+    pub(crate) fn tags(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         self.probe.tags.iter().map(|tag| &**tag)
     }
 
@@ -241,9 +233,10 @@ fn micros(d: Duration) -> u32 {
 
 /// The result of evaluating one kind of probe, or all of them.
 ///
-/// Serializes (with serde, or [`to_json`](Report::to_json)) to the `application/health+json`
-/// shape of the IETF draft "Health Check Response Format for HTTP APIs", and renders the
-/// Kubernetes `?verbose` text with [`to_text`](Report::to_text).
+/// Written as the `application/health+json` body of the IETF draft "Health Check Response
+/// Format for HTTP APIs" by [`to_json`](Report::to_json) (or for serde by
+/// [`serializable`](Report::serializable)), and as the Kubernetes `?verbose` text by
+/// [`to_text`](Report::to_text), each showing what a [`Detail`] allows.
 #[derive(Clone)]
 pub struct Report {
     scope: Scope,
@@ -295,7 +288,8 @@ impl Report {
         self.unmatched = unmatched;
     }
 
-    /// The aggregate status: the worst [contribution](CheckResult::contribution) of any check, or
+    /// The aggregate status: the worst status of any check (a
+    /// failing non-critical one counting as `warn`), or
     /// `fail` while starting or draining.
     pub fn status(&self) -> Status {
         self.status
@@ -306,7 +300,7 @@ impl Report {
     }
 
     /// What the report covers.
-    pub fn scope(&self) -> Scope {
+    pub(crate) fn scope(&self) -> Scope {
         self.scope
     }
 
@@ -334,22 +328,8 @@ impl Report {
     /// The probes that `exclude` left out (they did not run), as kind and name, sorted like
     /// [`checks`](Self::checks). Empty when the report failed before running its probes
     /// (draining, or starting).
-    pub fn excluded(&self) -> impl ExactSizeIterator<Item = (Kind, &str)> + '_ {
+    pub(crate) fn excluded(&self) -> impl ExactSizeIterator<Item = (Kind, &str)> + '_ {
         self.excluded.iter().map(|probe| (probe.kind, &*probe.name))
-    }
-
-    /// The `exclude` names that match no probe in the report's scope, sorted and without
-    /// duplicates. [`to_text`](Self::to_text) warns about them as the Kubernetes API server does,
-    /// and [`to_json`](Self::to_json) in `notes`.
-    pub fn unmatched_excludes(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
-        self.unmatched.iter().map(|name| &**name)
-    }
-
-    /// The selected tags that no probe in the report's scope has, sorted and without
-    /// duplicates: they select nothing. [`to_text`](Self::to_text) warns about them, and
-    /// [`to_json`](Self::to_json) in `notes`.
-    pub fn unmatched_tags(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
-        self.unmatched_tags.iter().map(|tag| &**tag)
     }
 
     /// The notes of the report: excluded names and selected tags that match nothing.
@@ -407,15 +387,60 @@ impl fmt::Debug for Report {
     }
 }
 
-/// Serializes with full detail, every check and outputs cut at [`MAX_OUTPUT_BYTES`], but no
-/// [`MAX_BODY_BYTES`] cap: for embedding in larger documents. Use [`Report::to_json`] for bodies.
-impl serde::Serialize for Report {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let notes = self.notes();
-        json::Json {
+impl Report {
+    /// The report in `format`: [`to_json`](Self::to_json) or [`to_text`](Self::to_text).
+    #[cfg(feature = "web")]
+    pub(crate) fn to_bytes(&self, detail: Detail, format: Format) -> Bytes {
+        match format {
+            Format::Json => Bytes::from(self.to_json(detail)),
+            Format::Text => Bytes::from(self.to_text(detail)),
+        }
+    }
+}
+
+impl Report {
+    /// The report for serde, showing what `detail` allows (with [`Detail::Minimal`], statuses
+    /// and times only), every check, and outputs cut at 512 bytes, but with no cap on the whole:
+    /// for embedding in larger documents. [`to_json`](Self::to_json) writes a capped body.
+    ///
+    /// ```
+    /// use healthz_core::{Detail, Health, Kind, ProbeOptions};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let health = Health::builder()
+    ///     .without_registered()
+    ///     .readiness("db", ProbeOptions::new(), || async { Err::<(), _>("refused") })
+    ///     .build()?;
+    /// let report = health.report(Kind::Readiness).await;
+    /// let minimal = serde_json::to_value(report.serializable(Detail::Minimal))?;
+    /// assert_eq!(minimal["checks"]["db"][0]["status"], "fail");
+    /// assert!(minimal["checks"]["db"][0].get("output").is_none());
+    /// let full = serde_json::to_value(report.serializable(Detail::Full))?;
+    /// assert_eq!(full["checks"]["db"][0]["output"], "refused");
+    /// # Ok(()) }
+    /// ```
+    pub fn serializable(&self, detail: Detail) -> impl serde::Serialize + '_ {
+        Serializable {
             report: self,
-            checks: json::Shown::All(&self.checks),
-            detail: Detail::Full,
+            detail,
+        }
+    }
+}
+
+/// A report and how much of it to show, for serde.
+struct Serializable<'a> {
+    report: &'a Report,
+    detail: Detail,
+}
+
+impl serde::Serialize for Serializable<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let notes = self.report.notes();
+        shape::Json {
+            report: self.report,
+            checks: shape::Shown::All(&self.report.checks),
+            detail: self.detail,
             output_limit: MAX_OUTPUT_BYTES,
             notes: &notes,
         }

@@ -11,7 +11,7 @@ use crate::escape::one_line;
 use crate::{Kind, Status};
 
 impl Report {
-    /// The Kubernetes-style `?verbose` text, at most [`MAX_BODY_BYTES`] long: a `[+]name ok`,
+    /// The Kubernetes-style `?verbose` text, at most 8 KiB long: a `[+]name ok`,
     /// `[+]name warn: reason`, `[-]name failed: reason` or `[+]name excluded: ok` line per
     /// probe, a `warn:` line for `exclude` names that match nothing, then `readyz check passed`
     /// or `readyz check failed`.

@@ -7,15 +7,17 @@
 //! constants, strings are escaped as `serde_json` escapes them, times are formatted without
 //! `fmt`.
 //!
-//! The serde implementation ([`Json`]) stays the reference, for `impl Serialize for Report`:
-//! the tests check that both write the same bytes for generated reports, strings and times.
+//! The serde form ([`reference`](super::reference)) stays the reference: the tests check that
+//! both write the same bytes for generated reports.
 
 use std::cell::Cell;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::json::{Json, Shown, by_name};
-use super::{CheckResult, Detail, MAX_BODY_BYTES, Meta, Scope, truncate};
+use super::shape::{Json, Shown, by_name};
+use super::time::{digit, rfc3339_millis};
+use super::{CheckResult, Detail, MAX_BODY_BYTES, Meta, truncate};
 use crate::Status;
+use crate::escape::json_string as string;
+use crate::selection::Scope;
 
 /// Writes `json` into `out`: the bytes `serde_json::to_writer` writes for it.
 pub(super) fn body(out: &mut Vec<u8>, json: &Json<'_>) {
@@ -153,10 +155,11 @@ impl Entry {
                 millis(out, micros);
                 out.extend_from_slice(b",\"observedUnit\":\"ms\"");
             } else {
+                let (value, unit) = check.observation();
                 // Into a `Vec`, a number cannot fail to serialize (a non-finite one is `null`).
-                let _ = serde_json::to_writer(&mut *out, &check.observed_value());
+                let _ = serde_json::to_writer(&mut *out, &value);
                 out.extend_from_slice(b",\"observedUnit\":");
-                string(out, check.observed_unit());
+                string(out, unit);
             }
             if !check.critical() {
                 out.extend_from_slice(b",\"critical\":false");
@@ -192,7 +195,7 @@ impl Entry {
 }
 
 /// `micros` microseconds in milliseconds (`2.501`), as `serde_json` writes the `f64`
-/// `micros / 1000` (what [`CheckResult::observed_value`] is): the shortest decimal that reads back
+/// `micros / 1000` (what [`CheckResult::observation`] holds): the shortest decimal that reads back
 /// as that `f64` is the exact one, at most three places after the point, with `.0` for a whole
 /// number. Without the float's shortest-digits search (about 180 instructions a body).
 fn millis(out: &mut Vec<u8>, micros: u32) {
@@ -245,216 +248,11 @@ fn array<'a>(out: &mut Vec<u8>, items: impl Iterator<Item = &'a str>) {
     out.push(b']');
 }
 
-/// What each byte becomes in a JSON string, as `serde_json` writes it: `0` for itself, `u` for
-/// `\u00XX`, or the letter after a backslash.
-const ESCAPE: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        table[b] = b'u';
-        b += 1;
-    }
-    table[0x08] = b'b';
-    table[0x09] = b't';
-    table[0x0a] = b'n';
-    table[0x0c] = b'f';
-    table[0x0d] = b'r';
-    table[b'"' as usize] = b'"';
-    table[b'\\' as usize] = b'\\';
-    table
-};
-
-/// `text` as a JSON string, quotes included.
-pub(crate) fn string(out: &mut Vec<u8>, text: &str) {
-    let bytes = text.as_bytes();
-    out.reserve(bytes.len() + 2);
-    out.push(b'"');
-    // Names, units, versions: nearly every string has nothing to escape, and is copied whole.
-    match bytes.iter().position(|&b| ESCAPE[usize::from(b)] != 0) {
-        None => out.extend_from_slice(bytes),
-        Some(first) => escaped(out, bytes, first),
-    }
-    out.push(b'"');
-}
-
-/// `bytes` escaped, the first byte to escape at `first`.
-fn escaped(out: &mut Vec<u8>, bytes: &[u8], first: usize) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.extend_from_slice(&bytes[..first]);
-    let mut start = first;
-    for (i, &byte) in bytes.iter().enumerate().skip(first) {
-        let escape = ESCAPE[usize::from(byte)];
-        if escape == 0 {
-            continue;
-        }
-        out.extend_from_slice(&bytes[start..i]);
-        if escape == b'u' {
-            out.extend_from_slice(&[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[usize::from(byte >> 4)],
-                HEX[usize::from(byte & 0xf)],
-            ]);
-        } else {
-            out.extend_from_slice(&[b'\\', escape]);
-        }
-        start = i + 1;
-    }
-    out.extend_from_slice(&bytes[start..]);
-}
-
-/// The last second RFC 3339 can write with a four-digit year: 9999-12-31T23:59:59Z.
-const LAST_SECOND: u64 = 253_402_300_800 - 1;
-
-/// `time` in RFC 3339 with milliseconds, in UTC (`2026-12-01T09:30:00.123Z`), the form every
-/// time in a report and an event takes. A time before 1970 is written as the epoch and one after
-/// the year 9999 as its last millisecond: a clock that far off cannot be written in four digits,
-/// and a report must not fail for it.
-pub(crate) fn rfc3339_millis(time: SystemTime) -> [u8; 24] {
-    let (secs, millis) = match time.duration_since(UNIX_EPOCH) {
-        Ok(since) if since.as_secs() <= LAST_SECOND => (since.as_secs(), since.subsec_millis()),
-        Ok(_) => (LAST_SECOND, 999),
-        Err(_) => (0, 0),
-    };
-    let mut buf = to_the_second(secs);
-    let millis = u64::from(millis);
-    buf[20] = digit(millis / 100);
-    buf[21] = digit(millis / 10);
-    buf[22] = digit(millis);
-    buf
-}
-
-thread_local! {
-    /// The second most recently written on this thread, and its text: the times a busy service
-    /// writes fall mostly within the same second, and their date and time need not be worked
-    /// out again (about 200 instructions of every fresh report). Kept as a whole stamp, its
-    /// milliseconds left to write: copied as a few words, where 19 bytes were copied one by one.
-    static LAST: Cell<(u64, [u8; 24])> = const { Cell::new((u64::MAX, [0; 24])) };
-}
-
-/// `secs` after the epoch as `YYYY-MM-DDTHH:MM:SS.___Z`, remembered per thread for the next
-/// call: a stamp whose milliseconds (`___`) are left to write.
-fn to_the_second(secs: u64) -> [u8; 24] {
-    if let Ok(Some(text)) = LAST.try_with(|last| {
-        let (at, text) = last.get();
-        (at == secs).then_some(text)
-    }) {
-        return text;
-    }
-    let (year, month, day) = civil(secs / 86_400);
-    let of_day = secs % 86_400;
-    let mut text = *b"0000-00-00T00:00:00.000Z";
-    let mut two = |at: usize, value: u64| {
-        text[at] = digit(value / 10);
-        text[at + 1] = digit(value);
-    };
-    two(0, year / 100);
-    two(2, year);
-    two(5, month);
-    two(8, day);
-    two(11, of_day / 3600);
-    two(14, of_day / 60 % 60);
-    two(17, of_day % 60);
-    // A thread being torn down has no `LAST`: the time is written all the same.
-    let _ = LAST.try_with(|last| last.set((secs, text)));
-    text
-}
-
-/// The last decimal digit of `value`, in ASCII.
-fn digit(value: u64) -> u8 {
-    // A value below 10: the cast cannot truncate.
-    #[allow(clippy::cast_possible_truncation)]
-    let digit = (value % 10) as u8;
-    b'0' + digit
-}
-
-/// A time written by [`rfc3339_millis`], as text.
-pub(crate) fn as_text(stamp: &[u8; 24]) -> &str {
-    // ASCII digits and punctuation: always UTF-8.
-    std::str::from_utf8(stamp).unwrap_or_default()
-}
-
-/// The year, month and day of `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`, for
-/// days on or after the epoch).
-fn civil(days: u64) -> (u64, u64, u64) {
-    // Counted from 0000-03-01, so that the leap day ends each 400-year era.
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z % 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 {
-        shifted_month + 3
-    } else {
-        shifted_month - 9
-    };
-    let year = era * 400 + year_of_era + u64::from(month <= 2);
-    (year, month, day)
-}
-
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use proptest::prelude::*;
 
     use super::*;
-
-    fn written(text: &str) -> String {
-        let mut out = Vec::new();
-        string(&mut out, text);
-        String::from_utf8(out).unwrap()
-    }
-
-    #[test]
-    fn strings_are_escaped_as_serde_json_escapes_them() {
-        for text in [
-            "",
-            "plain",
-            "a\"b\\c",
-            "\u{0}\u{1f}\u{7f}",
-            "tab\there\r\n",
-            "é ☃ 😀",
-        ] {
-            assert_eq!(
-                written(text),
-                serde_json::to_string(text).unwrap(),
-                "{text:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn times_are_rfc3339_with_milliseconds() {
-        let at = |secs, nanos| UNIX_EPOCH + Duration::new(secs, nanos);
-        let text = |time| String::from_utf8(rfc3339_millis(time).to_vec()).unwrap();
-        assert_eq!(text(at(0, 0)), "1970-01-01T00:00:00.000Z");
-        assert_eq!(
-            text(at(951_782_400, 999_999_999)),
-            "2000-02-29T00:00:00.999Z"
-        );
-        assert_eq!(
-            text(at(1_795_000_000, 123_456_789)),
-            "2026-11-18T11:06:40.123Z"
-        );
-        assert_eq!(
-            text(at(LAST_SECOND, 999_000_000)),
-            "9999-12-31T23:59:59.999Z"
-        );
-        assert_eq!(
-            text(at(LAST_SECOND + 86_400 * 400, 0)),
-            "9999-12-31T23:59:59.999Z"
-        );
-        assert_eq!(
-            text(UNIX_EPOCH - Duration::from_secs(1)),
-            "1970-01-01T00:00:00.000Z"
-        );
-    }
 
     #[test]
     fn a_body_written_while_another_is_comes_out_whole_and_exact() {
@@ -549,7 +347,9 @@ mod tests {
                 .tags(if i % 2 == 0 { &["db", "eu"] } else { &[] });
             builder = builder.probe(kind, names[i % names.len()], options, move || {
                 let status = [Status::Pass, Status::Warn, Status::Fail][usize::from(status)];
-                let mut check = crate::Check::new(status, output.clone());
+                let mut check = crate::Check::pass();
+                check.status = status;
+                check.output = Some(output.clone().into());
                 if let Some((value, unit)) = &observed {
                     check = check.observed(*value, unit.clone());
                 }
@@ -606,37 +406,5 @@ mod tests {
             }
         }
 
-        #[test]
-        fn any_string_is_escaped_as_serde_json_escapes_it(text in any::<String>()) {
-            prop_assert_eq!(written(&text), serde_json::to_string(&text).unwrap());
-        }
-
-        #[test]
-        fn times_in_turn_are_written_as_humantime_writes_them(
-            times in proptest::collection::vec((0..=3u64, 0..1_000_000_000u32), 1..8),
-            base in 0..=LAST_SECOND - 3,
-        ) {
-            // Seconds repeat and alternate, so that each is written both worked out and
-            // remembered from the call before.
-            for (offset, nanos) in times {
-                let time = UNIX_EPOCH + Duration::new(base + offset, nanos);
-                prop_assert_eq!(
-                    String::from_utf8(rfc3339_millis(time).to_vec()).unwrap(),
-                    humantime::format_rfc3339_millis(time).to_string()
-                );
-            }
-        }
-
-        #[test]
-        fn any_time_is_written_as_humantime_writes_it(
-            secs in 0..=LAST_SECOND,
-            nanos in 0..1_000_000_000u32,
-        ) {
-            let time = UNIX_EPOCH + Duration::new(secs, nanos);
-            prop_assert_eq!(
-                String::from_utf8(rfc3339_millis(time).to_vec()).unwrap(),
-                humantime::format_rfc3339_millis(time).to_string()
-            );
-        }
     }
 }

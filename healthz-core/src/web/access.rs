@@ -9,13 +9,14 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::forwarded::{self, ProxyHeader, Said};
-use super::{Headers, printable};
+use super::request::Headers;
 use crate::Detail;
+use crate::escape::printable;
 
 /// Who may call the health endpoints, and who sees details: an optional CIDR allowlist, an
 /// optional bearer token, and the proxies whose forwarded headers are believed.
 ///
-/// Set it with [`Endpoints::access`](super::Endpoints::access); gRPC services take the same policy. Each request is decided in
+/// Set it with [`EndpointsBuilder::access`](super::EndpointsBuilder::access); gRPC services take the same policy. Each request is decided in
 /// this order:
 ///
 /// 1. **The client** is the connection's peer address, IPv4-mapped IPv6 (`::ffff:10.1.2.3`)
@@ -122,7 +123,7 @@ impl AccessPolicy {
     ///
     /// # Errors
     ///
-    /// If the token is shorter than [`MIN_TOKEN_BYTES`] (16) bytes, which could be guessed, or
+    /// If the token is shorter than 16 bytes, which could be guessed, or
     /// holds characters a bearer token cannot (RFC 6750 allows ASCII letters, digits and
     /// `-._~+/`, then `=` padding). Whitespace, such as the newline at the end of a file, is
     /// refused rather than trimmed. `openssl rand -base64 32` makes a good token.
@@ -171,12 +172,14 @@ impl AccessPolicy {
     /// ```
     /// use healthz_core::Detail;
     /// use healthz_core::web::AccessPolicy;
+    /// use healthz_core::web::adapter::check_access;
     ///
     /// let policy = AccessPolicy::new().trust_proxies("loopback").unwrap();
     /// let mut headers = http::HeaderMap::new();
-    /// assert_eq!(policy.check(Some("::1".parse().unwrap()), &headers), Ok(Detail::Full));
+    /// let local = Some("::1".parse().unwrap());
+    /// assert_eq!(check_access(&policy, local, &headers), Ok(Detail::Full));
     /// headers.insert("x-forwarded-for", "203.0.113.9".parse().unwrap());
-    /// assert_eq!(policy.check(Some("::1".parse().unwrap()), &headers), Ok(Detail::Minimal));
+    /// assert_eq!(check_access(&policy, local, &headers), Ok(Detail::Minimal));
     /// ```
     ///
     /// # Errors
@@ -196,22 +199,13 @@ impl AccessPolicy {
     }
 
     /// Decides a request from `peer` (the connection's peer address, `None` when unknown) with
-    /// `headers`: how much it may see, or why it is refused.
-    ///
-    /// ```
-    /// use healthz_core::Detail;
-    /// use healthz_core::web::{AccessPolicy, Denial};
-    ///
-    /// let policy = AccessPolicy::new().allow("10.0.0.0/8").unwrap();
-    /// let headers = http::HeaderMap::new();
-    /// assert_eq!(policy.check(Some([10, 1, 2, 3].into()), &headers), Ok(Detail::Minimal));
-    /// assert_eq!(policy.check(Some([192, 0, 2, 1].into()), &headers), Err(Denial::Forbidden));
-    /// ```
+    /// `headers`: how much it may see, or why it is refused (adapters reach it through
+    /// [`adapter::check_access`](super::adapter::check_access)).
     ///
     /// # Errors
     ///
     /// The [`Denial`] when the request is refused.
-    pub fn check(
+    pub(crate) fn check(
         &self,
         peer: Option<IpAddr>,
         headers: &(impl Headers + ?Sized),
@@ -324,7 +318,7 @@ pub enum Denial {
 
 impl Denial {
     /// The HTTP status: 403, 401 or 400.
-    pub fn status(self) -> StatusCode {
+    pub(crate) fn status(self) -> StatusCode {
         match self {
             Denial::Forbidden => StatusCode::FORBIDDEN,
             Denial::MissingToken | Denial::InvalidToken => StatusCode::UNAUTHORIZED,
@@ -333,7 +327,7 @@ impl Denial {
     }
 
     /// A one-line reason for the caller, ending with a newline.
-    pub fn message(self) -> &'static str {
+    pub(crate) fn message(self) -> &'static str {
         match self {
             Denial::Forbidden => "forbidden: this client may not call the health endpoints\n",
             Denial::MissingToken => {
@@ -345,7 +339,7 @@ impl Denial {
     }
 
     /// The `WWW-Authenticate` challenge (RFC 6750 §3), if the answer carries one.
-    pub fn challenge(self) -> Option<&'static str> {
+    pub(crate) fn challenge(self) -> Option<&'static str> {
         match self {
             Denial::Forbidden => None,
             Denial::MissingToken => Some(r#"Bearer realm="healthz""#),
@@ -359,7 +353,7 @@ impl Denial {
 
 /// The shortest bearer token [`AccessPolicy::token`] accepts, in bytes: 16 bytes of base64 hold
 /// 96 random bits.
-pub const MIN_TOKEN_BYTES: usize = 16;
+const MIN_TOKEN_BYTES: usize = 16;
 
 /// A bearer token, kept as its SHA-256 digest: comparing digests in constant time reveals
 /// neither the token's bytes nor its length.
@@ -457,7 +451,7 @@ pub enum AccessError {
     },
     /// The bearer token is empty or holds characters a bearer token cannot.
     InvalidToken,
-    /// The bearer token is shorter than [`MIN_TOKEN_BYTES`].
+    /// The bearer token is shorter than 16 bytes.
     TokenTooShort {
         /// Its length in bytes.
         len: usize,

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use sha2::{Digest, Sha256};
 
-use super::ResponseHeader;
+use super::response::Header;
 
 /// The page.
 pub(crate) const PAGE: &str = include_str!("dashboard.html");
@@ -28,18 +28,17 @@ static CSP: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// The headers of the page besides those of every answer.
-pub(crate) fn page_headers() -> [(ResponseHeader, &'static str); 3] {
+pub(crate) static PAGE_HEADERS: LazyLock<[(Header, &'static str); 3]> = LazyLock::new(|| {
     [
-        (ResponseHeader::ContentSecurityPolicy, CSP.as_str()),
-        (ResponseHeader::XFrameOptions, "DENY"),
-        (ResponseHeader::ReferrerPolicy, "no-referrer"),
+        (Header::ContentSecurityPolicy, CSP.as_str()),
+        (Header::XFrameOptions, "DENY"),
+        (Header::ReferrerPolicy, "no-referrer"),
     ]
-}
+});
 
 /// The headers of the event stream besides those of every answer: nginx would otherwise buffer
 /// it.
-pub(crate) const STREAM_HEADERS: [(ResponseHeader, &str); 1] =
-    [(ResponseHeader::XAccelBuffering, "no")];
+pub(crate) static STREAM_HEADERS: [(Header, &str); 1] = [(Header::XAccelBuffering, "no")];
 
 /// The text between the first `open` and the next `close`; empty when there is none.
 fn between<'a>(page: &'a str, open: &str, close: &str) -> &'a str {

@@ -3,7 +3,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use super::Headers;
+use super::request::Headers;
 
 /// Which header trusted proxies use to say who their client is.
 ///
@@ -22,7 +22,7 @@ pub enum ProxyHeader {
 
 impl ProxyHeader {
     /// The header's name, in lower case.
-    pub const fn name(self) -> &'static str {
+    pub(crate) const fn name(self) -> &'static str {
         match self {
             ProxyHeader::XForwardedFor => "x-forwarded-for",
             ProxyHeader::Forwarded => "forwarded",

@@ -4,13 +4,13 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::printable;
+use crate::escape::printable;
 
 /// The most `exclude` parameters one request may carry.
-pub const MAX_EXCLUDES: usize = 64;
+pub(crate) const MAX_EXCLUDES: usize = 64;
 
 /// The most `tag` parameters one request may carry.
-pub const MAX_TAGS: usize = 64;
+pub(crate) const MAX_TAGS: usize = 64;
 
 /// A parsed query string.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -69,7 +69,7 @@ impl<'a> Query<'a> {
 /// A query string the endpoints refuse (400), with the reason for the caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum QueryError {
+pub(crate) enum QueryError {
     /// `verbose` has a value other than none, `true`, `false`, `1` or `0`.
     Verbose {
         /// The value, escaped and cut short.

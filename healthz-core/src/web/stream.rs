@@ -16,7 +16,7 @@
 //! the connection and a dead client is noticed. Each `data` line is one JSON object; times are RFC 3339. A caller
 //! without details gets no `output`, `gate`, `version` or `serviceId`, as in the JSON reports.
 //!
-//! A client that falls more than [`EVENT_BUFFER`](crate::events::EVENT_BUFFER) events behind is
+//! A client that falls more than 256 events behind is
 //! dropped (the stream ends; `EventSource` reconnects and gets a fresh snapshot), so a slow or
 //! dead client costs a bounded buffer and never grows one. The stream also ends when the server
 //! stops ([`Health::end_subscriptions`]).
@@ -35,15 +35,17 @@ use serde_json::{Map, Value, json};
 
 use crate::events::{AggregateEvent, Event, ProbeEvent, ProbeRun, Subscription};
 use crate::history::Run;
+use crate::report::MAX_OUTPUT_BYTES;
+use crate::report::time::{as_text, rfc3339_millis};
 use crate::report::truncate;
-use crate::{Detail, Health, Kind, MAX_OUTPUT_BYTES, Status};
+use crate::{Detail, Health, Kind, Status};
 
 /// How often an idle stream sends a `: heartbeat` comment.
-pub const HEARTBEAT: Duration = Duration::from_secs(15);
+pub(crate) const HEARTBEAT: Duration = Duration::from_secs(15);
 
 /// How many event streams an [`Endpoints`](super::Endpoints) keeps open at once; one more is
 /// answered 503.
-pub const MAX_EVENT_STREAMS: usize = 4096;
+pub(crate) const MAX_EVENT_STREAMS: usize = 4096;
 
 /// How many of a probe's recent runs its `history` event carries.
 const HISTORY_RUNS: usize = 60;
@@ -217,7 +219,6 @@ fn frame(name: Option<&str>, data: &Value, before: &str) -> Bytes {
 }
 
 fn time(at: SystemTime) -> Value {
-    use crate::report::write::{as_text, rfc3339_millis};
     Value::String(as_text(&rfc3339_millis(at)).to_owned())
 }
 
@@ -305,7 +306,9 @@ async fn snapshot(
         let (status, gate) = if let Some(published) = health.published(kind) {
             published
         } else {
-            let report = health.check(kind).await;
+            let report = health
+                .evaluate(crate::selection::Scope::Kind(kind), &[])
+                .await;
             (report.status(), report.gate().cloned())
         };
         let mut aggregate = object(json!({
@@ -325,7 +328,7 @@ async fn snapshot(
             let mut row = object(json!({
                 "kind": kind.as_str(),
                 "name": probe.name,
-                "critical": probe.options.is_critical(),
+                "critical": probe.critical,
             }));
             // Its latest run (what a gate kept from running shows as it last ran), or `unknown`
             // until it has run.
@@ -398,7 +401,8 @@ mod tests {
 
     use super::*;
     use crate::ProbeOptions;
-    use crate::web::{Endpoints, Request, Response};
+    use crate::web::adapter::{Answer, Request};
+    use crate::web::{Body, Endpoints};
 
     fn health() -> Health {
         Health::builder()
@@ -410,15 +414,37 @@ mod tests {
             .expect("builds")
     }
 
-    async fn events(endpoints: &Endpoints, method: &str) -> Response {
-        let target = endpoints
-            .routes()
-            .find(|r| r.path() == "/healthz/events")
-            .expect("the stream is mounted")
-            .target();
+    fn dashboard(health: Health) -> Endpoints {
+        Endpoints::builder(health)
+            .dashboard(true)
+            .build()
+            .expect("valid")
+    }
+
+    async fn events(endpoints: &Endpoints, method: &str) -> Answer {
         let headers = http::HeaderMap::new();
-        let request = Request::new(method, &headers).peer([127, 0, 0, 1].into());
-        endpoints.answer(target, None, &request).await
+        let request = Request {
+            method,
+            path: "/healthz/events",
+            query: "",
+            headers: &headers,
+            peer: Some([127, 0, 0, 1].into()),
+        };
+        super::super::answer::answer(endpoints, &request).await
+    }
+
+    fn stream(answer: Answer) -> Option<EventStream> {
+        match answer.body {
+            Body::Events(stream) => Some(stream),
+            Body::Full(_) => None,
+        }
+    }
+
+    fn text(answer: &Answer) -> &[u8] {
+        match &answer.body {
+            Body::Full(bytes) => bytes,
+            Body::Events(_) => b"",
+        }
     }
 
     async fn next(stream: &mut EventStream) -> Option<String> {
@@ -429,11 +455,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_snapshot_first_then_a_heartbeat_every_15_s_when_idle() {
         let health = Health::builder().without_registered().build().unwrap();
-        let endpoints = Endpoints::new(health).dashboard(true);
-        let mut stream = events(&endpoints, "GET")
-            .await
-            .take_stream()
-            .expect("a stream");
+        let endpoints = dashboard(health);
+        let mut stream = stream(events(&endpoints, "GET").await).expect("a stream");
         let first = next(&mut stream).await.unwrap();
         assert!(
             first.starts_with("retry: 1000\nevent: snapshot\ndata: {"),
@@ -457,11 +480,8 @@ mod tests {
     #[tokio::test]
     async fn a_client_that_falls_behind_is_dropped() {
         let health = health();
-        let endpoints = Endpoints::new(health.clone()).dashboard(true);
-        let mut stream = events(&endpoints, "GET")
-            .await
-            .take_stream()
-            .expect("a stream");
+        let endpoints = dashboard(health.clone());
+        let mut stream = stream(events(&endpoints, "GET").await).expect("a stream");
         next(&mut stream).await.unwrap();
         // More changes than the buffer holds, while the client reads nothing.
         for i in 0..crate::events::EVENT_BUFFER {
@@ -476,36 +496,35 @@ mod tests {
 
     #[tokio::test]
     async fn streams_are_capped_and_closing_one_frees_its_place() {
-        let endpoints = Endpoints::new(health()).dashboard(true);
+        let endpoints = dashboard(health());
         let mut open = Vec::new();
         for _ in 0..MAX_EVENT_STREAMS {
-            open.push(
-                events(&endpoints, "GET")
-                    .await
-                    .take_stream()
-                    .expect("a stream"),
-            );
+            open.push(stream(events(&endpoints, "GET").await).expect("a stream"));
         }
         let refused = events(&endpoints, "GET").await;
-        assert_eq!(refused.status(), 503);
+        assert_eq!(refused.status, 503);
         assert_eq!(
-            &refused.body()[..],
+            text(&refused),
             format!("too many event streams are open ({MAX_EVENT_STREAMS}): try again later\n")
                 .as_bytes()
         );
         open.pop();
-        let mut again = events(&endpoints, "GET").await;
-        assert_eq!(again.status(), 200);
-        assert!(again.take_stream().is_some());
+        let again = events(&endpoints, "GET").await;
+        assert_eq!(again.status, 200);
+        assert!(stream(again).is_some());
     }
 
     #[tokio::test]
     async fn head_answers_the_headers_without_a_stream() {
-        let endpoints = Endpoints::new(health()).dashboard(true);
-        let mut head = events(&endpoints, "HEAD").await;
-        assert_eq!(head.status(), 200);
-        assert_eq!(head.content_type(), "text/event-stream");
-        assert!(head.take_stream().is_none());
+        let endpoints = dashboard(health());
+        let head = events(&endpoints, "HEAD").await;
+        assert_eq!(head.status, 200);
+        assert!(head.headers().any(|h| h
+            == (
+                crate::web::adapter::Header::ContentType,
+                "text/event-stream"
+            )));
+        assert!(stream(head).is_none());
     }
 
     #[test]

@@ -9,7 +9,7 @@ async fn disk_space_passes_above_and_fails_below_the_minimum() {
     assert_eq!(check.status(), Status::Pass, "{:?}", check.output());
     let output = check.output().unwrap();
     assert!(output.contains(" free of "), "{output}");
-    assert_eq!(check.observed_unit(), Some("ms"));
+    assert_eq!(check.observation().map(|(_, unit)| unit), Some("ms"));
 
     let check = checks::disk_space(&dir, u64::MAX).await;
     assert_eq!(check.status(), Status::Fail);

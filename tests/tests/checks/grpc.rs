@@ -48,7 +48,7 @@ async fn grpc_follows_the_upstreams_serving_status() {
     let check = checks::grpc(&channel, "payments").await;
     assert_eq!(check.status(), Status::Fail);
     assert_eq!(check.output(), Some("gRPC payments: NOT_SERVING"));
-    assert_eq!(check.observed_unit(), Some("ms"));
+    assert_eq!(check.observation().map(|(_, unit)| unit), Some("ms"));
 
     reporter
         .set_service_status("", ServingStatus::NotServing)

@@ -51,10 +51,10 @@ fn health(timeout: Duration, check: impl MakeCheck) -> Health {
 /// Evaluates readiness once: the probe's status, its output, and how long the evaluation took.
 async fn evaluate(health: &Health) -> (Status, Option<String>, Duration) {
     let started = Instant::now();
-    let report = health.check(Kind::Readiness).await;
+    let report = health.report(Kind::Readiness).await;
     let elapsed = started.elapsed();
     let dep = report.check("dep").expect("the probe is in the report");
-    assert_eq!(dep.observed_unit(), "ms", "checks report their latency");
+    assert_eq!(dep.observation().1, "ms", "checks report their latency");
     (dep.status(), dep.output().map(str::to_owned), elapsed)
 }
 
@@ -62,8 +62,8 @@ async fn evaluate(health: &Health) -> (Status, Option<String>, Duration) {
 #[track_caller]
 fn assert_pass(check: &Check) {
     assert_eq!(check.status(), Status::Pass, "{:?}", check.output());
-    assert_eq!(check.observed_unit(), Some("ms"));
-    assert!(check.observed_value().is_some_and(|ms| ms >= 0.0));
+    assert_eq!(check.observation().map(|(_, unit)| unit), Some("ms"));
+    assert!(check.observation().is_some_and(|(ms, _)| ms >= 0.0));
 }
 
 /// What the outputs of a failing check may start with, in one phase of an outage.

@@ -37,8 +37,9 @@ fn open_fds() -> f64 {
 
 #[track_caller]
 fn observed(check: &Check, unit: &str) -> f64 {
-    assert_eq!(check.observed_unit(), Some(unit), "{check:?}");
-    check.observed_value().unwrap()
+    let (value, observed_unit) = check.observation().expect("an observed value");
+    assert_eq!(observed_unit, unit, "{check:?}");
+    value
 }
 
 #[tokio::test]
@@ -119,7 +120,11 @@ async fn open_files_rejects_a_fraction_outside_zero_to_one() {
                 "open files: the maximum fraction must be between 0 and 1, not {bad}"
             ))
         );
-        assert_eq!(check.observed_unit(), Some("ms"), "nothing measured");
+        assert_eq!(
+            check.observation().map(|(_, unit)| unit),
+            Some("ms"),
+            "nothing measured"
+        );
     }
 }
 
@@ -134,15 +139,15 @@ async fn process_checks_as_probes() {
         })
         .build()
         .unwrap();
-    let report = health.check(Kind::Readiness).await;
+    let report = health.report(Kind::Readiness).await;
     let memory = report.check("memory").unwrap();
     assert_eq!(
-        (memory.status(), memory.observed_unit()),
+        (memory.status(), memory.observation().1),
         (Status::Pass, "bytes")
     );
     let files = report.check("open-files").unwrap();
     assert_eq!(
-        (files.status(), files.observed_unit()),
+        (files.status(), files.observation().1),
         (Status::Pass, "descriptors")
     );
 }

@@ -8,9 +8,9 @@ use healthz_test_probes as _;
 
 fn main() {
     let health = Health::builder().build().unwrap();
-    assert!(health.has_probe(Kind::Liveness, "library-liveness"));
-    assert!(health.has_probe(Kind::Readiness, "library-storage"));
+    assert!(health.probes(Kind::Liveness).any(|probe| probe.name == "library-liveness"));
+    assert!(health.probes(Kind::Readiness).any(|probe| probe.name == "library-storage"));
     let storage = health.probes(Kind::Readiness).find(|p| p.name == "library-storage").unwrap();
     assert_eq!(storage.location.function, "healthz_test_probes::storage::storage");
-    assert!(!storage.options.is_critical());
+    assert!(!storage.critical);
 }

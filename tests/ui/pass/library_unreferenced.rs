@@ -6,6 +6,6 @@ use healthz_actix::{Health, Kind};
 
 fn main() {
     let health = Health::builder().build().unwrap();
-    assert!(!health.has_probe(Kind::Liveness, "library-liveness"));
-    assert!(!health.has_probe(Kind::Readiness, "library-storage"));
+    assert!(!health.probes(Kind::Liveness).any(|probe| probe.name == "library-liveness"));
+    assert!(!health.probes(Kind::Readiness).any(|probe| probe.name == "library-storage"));
 }

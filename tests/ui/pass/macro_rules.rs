@@ -37,9 +37,9 @@ fn main() {
     runtime.block_on(async {
         let health = Health::builder().state(Pool).build().unwrap();
         for name in ["primary", "replica"] {
-            assert!(health.has_probe(Kind::Readiness, name), "{name}");
+            assert!(health.probes(Kind::Readiness).any(|probe| probe.name == name), "{name}");
         }
-        assert_eq!(health.check(Kind::Readiness).await.status(), Status::Pass);
-        assert_eq!(health.check(Kind::Liveness).await.status(), Status::Pass);
+        assert_eq!(health.report(Kind::Readiness).await.status(), Status::Pass);
+        assert_eq!(health.report(Kind::Liveness).await.status(), Status::Pass);
     });
 }

@@ -41,5 +41,5 @@ async fn main() {
     assert_eq!(health.probes(Kind::Liveness).count(), 2);
     assert_eq!(health.probes(Kind::Readiness).count(), 3);
     assert_eq!(health.probes(Kind::Startup).count(), 1);
-    assert!(health.check(Kind::Readiness).await.status().is_healthy());
+    assert!(health.report(Kind::Readiness).await.status().is_healthy());
 }

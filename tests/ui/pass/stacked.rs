@@ -8,6 +8,6 @@ async fn event_loop() {}
 
 fn main() {
     let health = Health::builder().build().unwrap();
-    assert!(health.has_probe(Kind::Liveness, "event_loop"));
-    assert!(health.has_probe(Kind::Readiness, "event_loop"));
+    assert!(health.probes(Kind::Liveness).any(|probe| probe.name == "event_loop"));
+    assert!(health.probes(Kind::Readiness).any(|probe| probe.name == "event_loop"));
 }

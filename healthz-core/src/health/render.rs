@@ -15,38 +15,33 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use arc_swap::{ArcSwapOption, Guard};
 use bytes::Bytes;
 
+use super::Health;
 use crate::engine::freshness::{Deadline, Now};
-use crate::{Detail, Health, Kind, Scope, Status};
-
-/// The wire form of a report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Format {
-    /// `application/health+json` ([`Report::to_json`](crate::Report::to_json)).
-    Json,
-    /// The Kubernetes `?verbose` text ([`Report::to_text`](crate::Report::to_text)).
-    Text,
-}
+use crate::report::{Detail, Format};
+use crate::selection::Scope;
+use crate::{Kind, Status};
 
 /// A rendered report: its aggregate status and body.
 #[derive(Clone, Debug)]
-pub struct Rendered {
+pub(crate) struct Rendered {
     status: Status,
     body: Bytes,
 }
 
 impl Rendered {
     /// The aggregate status (what decides the HTTP status code).
-    pub fn status(&self) -> Status {
+    pub(crate) fn status(&self) -> Status {
         self.status
     }
 
-    /// The body, in the format asked for.
-    pub fn body(&self) -> &Bytes {
+    /// The body.
+    #[cfg(test)]
+    fn body(&self) -> &Bytes {
         &self.body
     }
 
     /// The body, by value.
-    pub fn into_body(self) -> Bytes {
+    pub(crate) fn into_body(self) -> Bytes {
         self.body
     }
 }
@@ -107,40 +102,11 @@ fn index(scope: Scope, detail: Detail, format: Format) -> usize {
     scope * 4 + usize::from(detail == Detail::Full) * 2 + usize::from(format == Format::Text)
 }
 
-impl crate::Report {
-    /// The report in `format`: [`to_json`](Self::to_json) or [`to_text`](Self::to_text).
-    pub fn to_bytes(&self, detail: Detail, format: Format) -> Bytes {
-        match format {
-            Format::Json => Bytes::from(self.to_json(detail)),
-            Format::Text => Bytes::from(self.to_text(detail)),
-        }
-    }
-}
-
 impl Health {
     /// Evaluates a scope and renders it, reusing the previous body when every result it showed is
     /// still fresh and unchanged. This is what the HTTP endpoints serve; use
-    /// [`evaluate`](Self::evaluate) to get the [`Report`](crate::Report) itself.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use healthz_core::{Detail, Format, Health, ProbeOptions, Scope, Kind, Status};
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// let health = Health::builder()
-    ///     .without_registered()
-    ///     .readiness("db", ProbeOptions::new().cache(Duration::from_secs(5)), || async {})
-    ///     .build()
-    ///     .unwrap();
-    /// let scope = Scope::Kind(Kind::Readiness);
-    /// let first = health.render(scope, Detail::Full, Format::Text).await;
-    /// assert_eq!(first.body().as_ref(), b"[+]db ok\nreadyz check passed\n");
-    /// let again = health.render(scope, Detail::Full, Format::Text).await;
-    /// assert_eq!(again.body().as_ptr(), first.body().as_ptr(), "the same bytes, not re-rendered");
-    /// # }
-    /// ```
-    pub async fn render(&self, scope: Scope, detail: Detail, format: Format) -> Rendered {
+    /// `select` to get the `Report` itself.
+    pub(crate) async fn render(&self, scope: Scope, detail: Detail, format: Format) -> Rendered {
         let slot = &self.inner().renders.entries[index(scope, detail, format)];
         if let Some(hit) = self.hit(scope, slot) {
             return hit;
@@ -202,36 +168,6 @@ impl Health {
         }
     }
 
-    /// What [`render`](Self::render) would return without evaluating anything: the cached body,
-    /// if every result it shows is still fresh and no gate (starting, draining) is in the way;
-    /// `None` when `render` would evaluate. Synchronous, so a caller that only needs the status
-    /// (gRPC's `Check`) can answer a hit without holding `render`'s future.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use healthz_core::{Detail, Format, Health, ProbeOptions, Scope, Kind, Status};
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// let health = Health::builder()
-    ///     .without_registered()
-    ///     .readiness("db", ProbeOptions::new().cache(Duration::from_secs(5)), || async {})
-    ///     .build()
-    ///     .unwrap();
-    /// let scope = Scope::Kind(Kind::Readiness);
-    /// assert!(health.cached_render(scope, Detail::Minimal, Format::Text).is_none());
-    /// health.render(scope, Detail::Minimal, Format::Text).await;
-    /// let hit = health.cached_render(scope, Detail::Minimal, Format::Text).unwrap();
-    /// assert_eq!(hit.status(), Status::Pass);
-    /// # }
-    /// ```
-    pub fn cached_render(&self, scope: Scope, detail: Detail, format: Format) -> Option<Rendered> {
-        self.hit(
-            scope,
-            &self.inner().renders.entries[index(scope, detail, format)],
-        )
-    }
-
     /// The cached body, if every result it shows is still the fresh, current one.
     fn hit(&self, scope: Scope, entry: &Cached) -> Option<Rendered> {
         let cached = entry.load()?;
@@ -273,10 +209,10 @@ mod tests {
     async fn only_a_scope_whose_body_was_reusable_is_looked_up() {
         let health = Health::builder()
             .without_registered()
-            .liveness("loop", crate::ProbeOptions::new(), || async {})
+            .liveness("loop", ProbeOptions::new(), || async {})
             .readiness(
                 "db",
-                crate::ProbeOptions::new().cache(std::time::Duration::from_secs(60)),
+                ProbeOptions::new().cache(Duration::from_secs(60)),
                 || async {},
             )
             .build()
@@ -294,14 +230,11 @@ mod tests {
         assert!(!stored(live), "an uncached probe's body is never reusable");
         assert!(stored(ready));
         let first = health.render(ready, Detail::Full, Format::Json).await;
-        let again = health
-            .cached_render(ready, Detail::Full, Format::Json)
-            .unwrap();
-        assert_eq!(again.body().as_ptr(), first.body().as_ptr());
-        assert!(
-            health
-                .cached_render(live, Detail::Full, Format::Json)
-                .is_none()
+        let again = health.render(ready, Detail::Full, Format::Json).await;
+        assert_eq!(
+            again.into_body().as_ptr(),
+            first.into_body().as_ptr(),
+            "the same bytes, not rendered again"
         );
     }
 
@@ -322,5 +255,211 @@ mod tests {
         }
         assert_eq!(seen.len(), 16);
         assert!(seen.iter().all(|i| *i < 16));
+    }
+
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize};
+
+    use tokio::time::sleep;
+
+    use crate::{Check, ProbeOptions};
+
+    const MS: std::time::Duration = std::time::Duration::from_millis(1);
+    type Duration = std::time::Duration;
+
+    fn builder() -> crate::HealthBuilder {
+        Health::builder().without_registered()
+    }
+
+    fn counter() -> Arc<AtomicUsize> {
+        Arc::new(AtomicUsize::new(0))
+    }
+
+    type Probe = std::pin::Pin<Box<dyn Future<Output = Check> + Send>>;
+
+    /// A probe that counts its runs, sleeps `delay`, then returns `status`.
+    fn counting(
+        runs: &Arc<AtomicUsize>,
+        delay: Duration,
+        status: Status,
+    ) -> impl Fn() -> Probe + Send + Sync + 'static {
+        let runs = Arc::clone(runs);
+        move || -> Probe {
+            runs.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async move {
+                sleep(delay).await;
+                match status {
+                    Status::Pass => Check::pass(),
+                    _ => Check::fail("told to"),
+                }
+            })
+        }
+    }
+
+    /// A switch and a probe that passes while it is on.
+    fn switch(
+        on: bool,
+    ) -> (
+        Arc<AtomicBool>,
+        impl Fn() -> std::future::Ready<bool> + Send + Sync + 'static,
+    ) {
+        let switch = Arc::new(AtomicBool::new(on));
+        let probe = {
+            let switch = Arc::clone(&switch);
+            move || std::future::ready(switch.load(Ordering::SeqCst))
+        };
+        (switch, probe)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn rendered_bodies_are_reused_while_results_are_fresh() {
+        let runs = counter();
+        let health = builder()
+            .readiness(
+                "db",
+                ProbeOptions::new().cache(Duration::from_secs(5)),
+                counting(&runs, MS, Status::Pass),
+            )
+            .liveness("loop", ProbeOptions::new(), || async {})
+            .build()
+            .unwrap();
+        let ready = Scope::Kind(Kind::Readiness);
+        let first = health.render(ready, Detail::Full, Format::Json).await;
+        let second = health.render(ready, Detail::Full, Format::Json).await;
+        assert_eq!(
+            first.body().as_ptr(),
+            second.body().as_ptr(),
+            "reused, not re-rendered"
+        );
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+        let minimal = health.render(ready, Detail::Minimal, Format::Json).await;
+        assert_ne!(
+            minimal.body(),
+            first.body(),
+            "each detail level has its own body"
+        );
+        assert!(!String::from_utf8_lossy(minimal.body()).contains("observedValue"));
+
+        // An uncached probe runs on every request: its body is never reused.
+        let live = Scope::Kind(Kind::Liveness);
+        let a = health.render(live, Detail::Full, Format::Text).await;
+        let b = health.render(live, Detail::Full, Format::Text).await;
+        assert_ne!(a.body().as_ptr(), b.body().as_ptr());
+
+        // Once the cache expires the probe runs again and the body is rendered anew.
+        sleep(Duration::from_secs(6)).await;
+        let third = health.render(ready, Detail::Full, Format::Json).await;
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
+        assert_ne!(
+            third.body().as_ptr(),
+            first.body().as_ptr(),
+            "rendered from the new result"
+        );
+
+        // Draining is answered at once, never from the cached body.
+        health.drain();
+        let drained = health.render(ready, Detail::Full, Format::Text).await;
+        assert_eq!(drained.status(), Status::Fail);
+        assert_eq!(
+            drained.body().as_ref(),
+            b"[-]shutdown failed: draining\nreadyz check failed\n"
+        );
+        let all = health.render(Scope::All, Detail::Full, Format::Json).await;
+        assert_eq!(all.status(), Status::Fail);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_result_stored_elsewhere_retires_the_rendered_body() {
+        let runs = counter();
+        let (up, replica) = switch(true);
+        let health = builder()
+            .readiness(
+                "db",
+                ProbeOptions::new().cache(Duration::from_secs(60)),
+                counting(&runs, MS, Status::Pass),
+            )
+            .readiness(
+                "replica",
+                ProbeOptions::new().interval(Duration::from_secs(1)),
+                replica,
+            )
+            .build()
+            .unwrap();
+        let ready = Scope::Kind(Kind::Readiness);
+        let text = |rendered: Rendered| String::from_utf8(rendered.into_body().to_vec());
+        // The poller's first run lands, then the body is rendered and served again as it is.
+        health.render(ready, Detail::Full, Format::Text).await;
+        sleep(Duration::from_millis(10)).await;
+        let first = health.render(ready, Detail::Full, Format::Text).await;
+        let again = health.render(ready, Detail::Full, Format::Text).await;
+        assert_eq!(first.body().as_ptr(), again.body().as_ptr());
+        assert_eq!(
+            text(first).unwrap(),
+            "[+]db ok\n[+]replica ok\nreadyz check passed\n"
+        );
+        // The poller stores a failure in the background: the next request shows it, although the
+        // rendered body's own deadline (db's cache, replica's polling) has not passed.
+        up.store(false, Ordering::SeqCst);
+        // The poller's next run comes 0.9 to 1.1 s after its first (its jitter).
+        sleep(Duration::from_millis(1_200)).await;
+        let after = health.render(ready, Detail::Full, Format::Text).await;
+        assert!(
+            text(after)
+                .unwrap()
+                .starts_with("[+]db ok\n[-]replica failed")
+        );
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "db was not run again");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn rendered_bodies_wait_for_startup() {
+        let (started, warmup) = switch(false);
+        let health = builder()
+            .startup("warmup", ProbeOptions::new(), warmup)
+            .readiness(
+                "db",
+                ProbeOptions::new().cache(Duration::from_secs(60)),
+                || async {},
+            )
+            .build()
+            .unwrap();
+        let ready = Scope::Kind(Kind::Readiness);
+        assert_eq!(
+            health
+                .render(ready, Detail::Full, Format::Json)
+                .await
+                .status(),
+            Status::Fail
+        );
+        assert_eq!(
+            health
+                .render(ready, Detail::Full, Format::Json)
+                .await
+                .status(),
+            Status::Fail
+        );
+        started.store(true, Ordering::SeqCst);
+        assert_eq!(
+            health
+                .render(ready, Detail::Full, Format::Json)
+                .await
+                .status(),
+            Status::Pass
+        );
+        let startup = health
+            .render(Scope::Kind(Kind::Startup), Detail::Full, Format::Text)
+            .await;
+        assert_eq!(
+            startup.body().as_ref(),
+            b"[+]warmup ok\nstartupz check passed\n"
+        );
+        let again = health
+            .render(Scope::Kind(Kind::Startup), Detail::Full, Format::Text)
+            .await;
+        assert_eq!(
+            again.body().as_ptr(),
+            startup.body().as_ptr(),
+            "latched startup is served from the cache"
+        );
     }
 }

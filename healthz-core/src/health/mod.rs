@@ -1,4 +1,11 @@
-//! [`Health`]: the evaluated set of probes a service serves.
+//! [`Health`]: the evaluated set of probes a service serves. Every public method of `Health` is
+//! in this module or its children: evaluating ([`evaluation`]), rendering bodies ([`render`],
+//! for the endpoints) and subscribing to changes ([`subscribe`]).
+
+mod evaluation;
+#[cfg(feature = "web")]
+pub(crate) mod render;
+mod subscribe;
 
 use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -8,14 +15,19 @@ use std::time::SystemTime;
 use futures_util::future::join_all;
 use tokio::sync::watch;
 
-use crate::builder::HealthBuilder;
+pub use evaluation::{Evaluation, ProbeEvaluation};
+
 use crate::engine::gate::{Gates, Readiness};
 use crate::engine::{Now, Read, RunCtx, Slot, lock, poller};
-use crate::events::{AggregateEvent, Event};
+use crate::events::{AggregateEvent, Event, Hub};
+use crate::gate::Gate;
+use crate::history::Run;
 use crate::probe::{ProbeInfo, ProbeMeta};
-use crate::render::RenderCache;
-use crate::report::{CheckResult, Meta, Report, Scope};
-use crate::{Gate, Kind, Selection, Status};
+use crate::report::{CheckResult, Meta, Report};
+use crate::selection::{Scope, Selection};
+use crate::{Kind, Status};
+#[cfg(feature = "web")]
+use render::RenderCache;
 
 /// The probes of a service, ready to evaluate. Cheap to clone: clones share everything, including
 /// caches, runs in flight and the startup and drain state.
@@ -33,7 +45,7 @@ use crate::{Gate, Kind, Selection, Status};
 ///     .readiness("upstream", ProbeOptions::new(), || async { Err::<(), _>("connection refused") })
 ///     .build()?;
 ///
-/// let report = health.check(Kind::Readiness).await;
+/// let report = health.report(Kind::Readiness).await;
 /// assert_eq!(report.status(), Status::Fail);
 /// assert_eq!(report.check("upstream").unwrap().output(), Some("connection refused"));
 /// # Ok(())
@@ -48,10 +60,12 @@ pub(crate) struct Inner {
     /// The slots of each kind, sorted by name.
     pub(crate) slots: [Vec<Arc<Slot>>; 3],
     pub(crate) ctx: Arc<RunCtx>,
+    #[cfg(feature = "web")]
     pub(crate) renders: RenderCache,
     pub(crate) gates: Gates,
+    /// Where subscriptions come from; the engine's sink is this hub too.
+    pub(crate) hub: Arc<Hub>,
     meta: Arc<Meta>,
-    aggregates: [watch::Sender<Option<Status>>; 3],
     /// Each kind's last published status and gate, for change events.
     published: Mutex<[Option<Published>; 3]>,
     ready: watch::Sender<bool>,
@@ -66,12 +80,12 @@ type Published = (Status, Option<Gate>);
 type Evaluated = (Status, Option<Gate>, Vec<CheckResult>);
 
 impl Health {
-    /// Starts building a `Health`.
-    pub fn builder() -> HealthBuilder {
-        HealthBuilder::new()
-    }
-
-    pub(crate) fn from_parts(slots: [Vec<Arc<Slot>>; 3], ctx: RunCtx, meta: Meta) -> Self {
+    pub(crate) fn from_parts(
+        slots: [Vec<Arc<Slot>>; 3],
+        ctx: RunCtx,
+        meta: Meta,
+        hub: Arc<Hub>,
+    ) -> Self {
         let started = slots[Kind::Startup.index()].is_empty();
         let health = Health {
             inner: Arc::new(Inner {
@@ -79,8 +93,9 @@ impl Health {
                 ctx: Arc::new(ctx),
                 meta: Arc::new(meta.sealed()),
                 gates: Gates::new(started),
+                #[cfg(feature = "web")]
                 renders: RenderCache::default(),
-                aggregates: std::array::from_fn(|_| watch::Sender::new(None)),
+                hub,
                 published: Mutex::new([None, None, None]),
                 ready: watch::Sender::new(false),
                 pollers: OnceLock::new(),
@@ -136,39 +151,10 @@ impl Health {
         });
     }
 
-    /// Evaluates the probes of one kind: concurrently, each under its own timeout, reusing cached
-    /// results and joining runs already in flight.
-    ///
-    /// Readiness also fails while the service is [draining](Self::drain) (gate
-    /// [`Gate::Draining`], no probe runs) and until every startup probe has passed once (gate
-    /// [`Gate::Starting`]; the report then holds the startup probes' results).
-    pub async fn check(&self, kind: Kind) -> Report {
-        self.evaluate(Scope::Kind(kind), &[]).await
-    }
-
-    /// Evaluates every probe, for a combined view (`/healthz`). The status is the worst of the
-    /// three kinds.
-    pub async fn check_all(&self) -> Report {
-        self.evaluate(Scope::All, &[]).await
-    }
-
-    /// Evaluates a scope, leaving out the probes named in `exclude` (they are not run).
-    ///
-    /// The report lists the probes left out in [`Report::excluded`] and the names that match no
-    /// probe of the scope in [`Report::unmatched_excludes`].
-    pub async fn evaluate(&self, scope: Scope, exclude: &[&str]) -> Report {
-        self.select(&Selection::new(scope), exclude).await
-    }
-
-    /// Evaluates the probes a [`Selection`] picks (a scope narrowed by tags), leaving out those
-    /// named in `exclude`. Probes that are not selected do not run and are not listed; the tags
-    /// that no probe of the scope has are in [`Report::unmatched_tags`]. Readiness keeps its
-    /// gates. Only a whole scope with nothing excluded is published to
-    /// [`watch`](Self::watch) and [subscribers](Self::subscribe): a part of a kind is not the
-    /// kind's status.
+    /// Evaluates a scope: see [`Evaluation`].
     ///
     /// ```
-    /// use healthz_core::{Health, Kind, ProbeOptions, Scope, Selection, Status};
+    /// use healthz_core::{Health, Kind, ProbeOptions, Status};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), healthz_core::BuildError> {
@@ -177,13 +163,27 @@ impl Health {
     ///     .readiness("db", ProbeOptions::new().tags(&["db"]), || async {})
     ///     .readiness("search", ProbeOptions::new(), || async { false })
     ///     .build()?;
-    /// let db = Selection::new(Scope::Kind(Kind::Readiness)).tags(["db"]);
-    /// let report = health.select(&db, &[]).await;
-    /// assert_eq!(report.status(), Status::Pass);
-    /// assert!(report.check("search").is_none(), "not selected, not run");
+    /// assert_eq!(health.report(Kind::Readiness).await.status(), Status::Fail);
+    /// assert_eq!(health.report(Kind::Readiness).tags(["db"]).await.status(), Status::Pass);
+    /// assert_eq!(health.report(Kind::Readiness).exclude(["search"]).await.status(), Status::Pass);
+    /// let search = health.report(Kind::Readiness).probe("search").await.unwrap();
+    /// assert_eq!(search.status(), Status::Fail);
     /// # Ok(()) }
     /// ```
-    pub async fn select(&self, selection: &Selection, exclude: &[&str]) -> Report {
+    pub fn report(&self, scope: impl Into<Scope>) -> Evaluation<'_> {
+        Evaluation::new(self, scope.into())
+    }
+
+    /// Evaluates a scope, leaving out the probes named in `exclude` (they are not run).
+    pub(crate) async fn evaluate(&self, scope: Scope, exclude: &[&str]) -> Report {
+        self.select(&Selection::new(scope), exclude).await
+    }
+
+    /// Evaluates the probes a [`Selection`] picks (a scope narrowed by tags), leaving out those
+    /// named in `exclude`. Probes that are not selected do not run and are not listed. Readiness
+    /// keeps its gates. Only a whole scope with nothing excluded is published to subscribers: a
+    /// part of a kind is not the kind's status.
+    pub(crate) async fn select(&self, selection: &Selection, exclude: &[&str]) -> Report {
         self.start_pollers();
         let scope = selection.scope();
         let filter = Filter { selection, exclude };
@@ -304,7 +304,7 @@ impl Health {
     /// While starting or draining, `/readyz` fails, and `/readyz/{name}` still says how that one
     /// dependency is doing. A startup probe that has passed is latched: its passing result is
     /// served and it never runs again, from this path or any other.
-    pub async fn check_probe(&self, kind: Kind, name: &str) -> Option<Report> {
+    pub(crate) async fn check_probe(&self, kind: Kind, name: &str) -> Option<Report> {
         self.start_pollers();
         let slot = self.slot(kind, name)?;
         let slots = std::slice::from_ref(slot);
@@ -325,7 +325,7 @@ impl Health {
     }
 
     /// Whether the kind has a probe of that name.
-    pub fn has_probe(&self, kind: Kind, name: &str) -> bool {
+    pub(crate) fn has_probe(&self, kind: Kind, name: &str) -> bool {
         self.slot(kind, name).is_some()
     }
 
@@ -496,7 +496,6 @@ impl Health {
         let from = previous;
         if from != Some(status) {
             tracing::info!(kind = %kind, status = %status, "aggregate status changed");
-            inner.aggregates[kind.index()].send_replace(Some(status));
             inner.ctx.notify_aggregate(kind, status);
             if kind == Kind::Readiness && status.is_healthy() {
                 inner
@@ -504,7 +503,7 @@ impl Health {
                     .send_if_modified(|ready| !std::mem::replace(ready, true));
             }
         }
-        inner.ctx.events.send(|| {
+        inner.hub.send(|| {
             Event::Aggregate(AggregateEvent {
                 kind,
                 from,
@@ -531,17 +530,17 @@ impl Health {
     /// readiness probe runs meanwhile. Calling it again replaces the reason.
     ///
     /// ```
-    /// use healthz_core::{Gate, Health, Kind, Status};
+    /// use healthz_core::{Health, Kind, Status};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), healthz_core::BuildError> {
     /// let health = Health::builder().without_registered().build()?;
     /// health.refuse_traffic("maintenance until 02:00");
-    /// let report = health.check(Kind::Readiness).await;
+    /// let report = health.report(Kind::Readiness).await;
     /// assert_eq!(report.status(), Status::Fail);
     /// assert_eq!(report.output(), Some("maintenance until 02:00"));
     /// health.accept_traffic();
-    /// assert_eq!(health.check(Kind::Readiness).await.status(), Status::Pass);
+    /// assert_eq!(health.report(Kind::Readiness).await.status(), Status::Pass);
     /// # Ok(()) }
     /// ```
     pub fn refuse_traffic(&self, reason: impl Into<Arc<str>>) {
@@ -571,15 +570,10 @@ impl Health {
             {
                 let health = self.clone();
                 drop(runtime.spawn(async move {
-                    health.check(Kind::Readiness).await;
+                    health.evaluate(Scope::Kind(Kind::Readiness), &[]).await;
                 }));
             }
         }
-    }
-
-    /// The reason traffic is refused, while [`refuse_traffic`](Self::refuse_traffic) is in force.
-    pub fn refusing_traffic(&self) -> Option<Arc<str>> {
-        self.inner.gates.refusing()
     }
 
     /// Whether [`drain`](Self::drain) was called.
@@ -601,7 +595,12 @@ impl Health {
             if *ready.borrow_and_update() {
                 return;
             }
-            if self.check(Kind::Readiness).await.status().is_healthy() {
+            if self
+                .evaluate(Scope::Kind(Kind::Readiness), &[])
+                .await
+                .status()
+                .is_healthy()
+            {
                 return;
             }
             tokio::select! {
@@ -612,11 +611,32 @@ impl Health {
         }
     }
 
-    /// A receiver of the aggregate status of a kind, updated each time the kind is evaluated
-    /// (by a request, [`check`](Self::check) or [`ready`](Self::ready)) and when draining starts.
-    /// `None` until the first evaluation.
-    pub fn watch(&self, kind: Kind) -> watch::Receiver<Option<Status>> {
-        self.inner.aggregates[kind.index()].subscribe()
+    /// The recent runs of the probe `name` of this kind, oldest first; `None` when there is no
+    /// such probe. A result served from the cache is not a run.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use healthz_core::{Health, Kind, ProbeOptions, Status};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), healthz_core::BuildError> {
+    /// let hour = Duration::from_secs(3600);
+    /// let health = Health::builder()
+    ///     .without_registered()
+    ///     .readiness("db", ProbeOptions::new().cache(hour), || async { Err::<(), _>("refused") })
+    ///     .build()?;
+    /// health.report(Kind::Readiness).await;
+    /// health.report(Kind::Readiness).await; // from the cache: not a run
+    /// let runs = health.history(Kind::Readiness, "db").unwrap();
+    /// assert_eq!(runs.len(), 1);
+    /// assert_eq!(runs[0].status(), Status::Fail);
+    /// assert_eq!(runs[0].output(), Some("refused"));
+    /// assert!(health.history(Kind::Readiness, "nope").is_none());
+    /// # Ok(()) }
+    /// ```
+    pub fn history(&self, kind: Kind, name: &str) -> Option<Vec<Run>> {
+        self.slot(kind, name)
+            .map(|slot| slot.history().into_iter().map(Run::new).collect())
     }
 }
 
