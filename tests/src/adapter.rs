@@ -135,48 +135,22 @@ fn serve_actix(endpoints: Endpoints) -> Served {
 }
 
 fn serve_axum(endpoints: Endpoints, connect_info: bool) -> Served {
-    let (ready, started) = mpsc::channel();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let thread = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a Tokio runtime");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+    in_thread(move |listener, stopped| async move {
+        let app = axum::Router::new().merge(healthz_axum::Endpoints::from(endpoints));
+        let served = if connect_info {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(stopped)
+            .await
+        } else {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stopped)
                 .await
-                .expect("bind an ephemeral port");
-            let addr = listener
-                .local_addr()
-                .expect("a bound listener has an address");
-            ready.send(addr).expect("the test waits for the address");
-            let app = axum::Router::new().merge(healthz_axum::Endpoints::from(endpoints));
-            let shutdown = async {
-                drop(stopped.await);
-            };
-            let served = if connect_info {
-                axum::serve(
-                    listener,
-                    app.into_make_service_with_connect_info::<SocketAddr>(),
-                )
-                .with_graceful_shutdown(shutdown)
-                .await
-            } else {
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(shutdown)
-                    .await
-            };
-            drop(served);
-        });
-    });
-    let addr = started.recv().expect("the axum server starts");
-    Served {
-        addr,
-        stop: Some(Box::new(move || {
-            let _ = stop.send(());
-        })),
-        thread: Some(thread),
-    }
+        };
+        drop(served);
+    })
 }
 
 /// Runs `server` on a listener bound to `127.0.0.1:0`, in a thread with a current-thread Tokio
