@@ -10,7 +10,7 @@
 //! | `/hang/readyz` | `Endpoints` over a second `Health` whose one readiness probe never finishes (`timeout = 200ms`, no cache) |
 //! | `/stats` | probe run counts, the Tokio tasks alive in every runtime of the process, and how long `/hang/...` requests spent in the server (p50, p99, max; `?reset` clears them), as JSON |
 //!
-//! `healthz-bench-server [--bind ADDR] [--workers N] [--framework actix|axum|grpc] [--static-bind ADDR] [--ready-probes N] [--dashboard]`
+//! `healthz-bench-server [--bind ADDR] [--workers N] [--framework actix|axum|grpc|serve] [--static-bind ADDR] [--ready-probes N] [--dashboard]`
 //! (default 10 readiness probes; `--dashboard` adds `/healthz/ui` and `/healthz/events`, for
 //! `bench/run --only streams`); it prints `listening on http://ADDR` once it is ready.
 //!
@@ -22,6 +22,11 @@
 //! `healthz_tonic::HealthService` on `--bind`, and tonic-health's own static `HealthReporter`
 //! (`""` set to `SERVING`) on `--static-bind`, both by tonic on one Tokio runtime of N worker
 //! threads: `grpc-load` (the other binary of this package) drives `Check` on each.
+//!
+//! With `--framework serve` the same `Health` is served by `healthz_core::serve` on `--bind`, and
+//! a bare hyper 1 HTTP/1.1 server (`/bare`, `/hand`, `/bare-livez`, `/floor`, `/stats`, the same
+//! bodies) on `--static-bind`, on one Tokio runtime of N worker threads: `serve` is healthz's own
+//! server, so its baseline is hyper with nothing around it.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -138,6 +143,7 @@ enum Framework {
     Actix,
     Axum,
     Grpc,
+    Serve,
 }
 
 struct Args {
@@ -180,12 +186,17 @@ fn args() -> Result<Args, String> {
                     "actix" => Framework::Actix,
                     "axum" => Framework::Axum,
                     "grpc" => Framework::Grpc,
-                    other => return Err(format!("--framework: actix, axum or grpc, not {other}")),
+                    "serve" => Framework::Serve,
+                    other => {
+                        return Err(format!(
+                            "--framework: actix, axum, grpc or serve, not {other}"
+                        ));
+                    }
                 };
             }
             other => {
                 return Err(format!(
-                    "unknown argument {other}; usage: healthz-bench-server [--bind ADDR] [--workers N] [--framework actix|axum|grpc] [--static-bind ADDR] [--ready-probes N] [--dashboard]"
+                    "unknown argument {other}; usage: healthz-bench-server [--bind ADDR] [--workers N] [--framework actix|axum|grpc|serve] [--static-bind ADDR] [--ready-probes N] [--dashboard]"
                 ));
             }
         }
@@ -319,6 +330,7 @@ fn main() -> std::io::Result<()> {
     match args.framework {
         Framework::Axum => runtime()?.block_on(serve_axum(args)),
         Framework::Grpc => runtime()?.block_on(serve_grpc(args)),
+        Framework::Serve => runtime()?.block_on(serve_own(args)),
         Framework::Actix => actix_web::rt::System::new().block_on(serve(args)),
     }
 }
@@ -524,4 +536,100 @@ async fn serve(args: Args) -> std::io::Result<()> {
         println!("listening on http://{addr}");
     }
     server.run().await
+}
+
+/// healthz's own server on `--bind`, and beside it, on `--static-bind`, a bare hyper 1 server
+/// answering what the other frameworks' bare handlers answer.
+async fn serve_own(args: Args) -> std::io::Result<()> {
+    let runs = Arc::new(Runs::new(args.ready_probes));
+    let (health, bodies) = service(&runs).await?;
+    let runtimes = Arc::new(Runtimes::default());
+    runtimes.register_current();
+    let endpoints = healthz_core::web::Endpoints::builder(health)
+        .dashboard(args.dashboard)
+        .build()
+        .map_err(std::io::Error::other)?;
+    let listener = tokio::net::TcpListener::bind(&args.bind).await?;
+    let bare_listener = tokio::net::TcpListener::bind(&args.static_bind).await?;
+    println!("listening on http://{}", listener.local_addr()?);
+    println!(
+        "listening on http://{} (a bare hyper server)",
+        bare_listener.local_addr()?
+    );
+    let bare = tokio::spawn(bare_hyper(bare_listener, bodies, runs, runtimes));
+    healthz_core::serve(listener, endpoints).await?;
+    bare.await.map_err(std::io::Error::other)?
+}
+
+/// A hyper 1 HTTP/1.1 server with keep-alive and nothing else: no connection cap, no timeouts,
+/// no graceful shutdown. Its routes are matched by hand, as few lines as a service has.
+async fn bare_hyper(
+    listener: tokio::net::TcpListener,
+    bodies: Bodies,
+    runs: Arc<Runs>,
+    runtimes: Arc<Runtimes>,
+) -> std::io::Result<()> {
+    use http_body_util::Full;
+    use hyper::body::Bytes;
+    use hyper::header::{self, HeaderValue};
+    use hyper::{Response, StatusCode};
+
+    let http = hyper::server::conn::http1::Builder::new();
+    loop {
+        let (stream, peer) = listener.accept().await?;
+        let runs = Arc::clone(&runs);
+        let runtimes = Arc::clone(&runtimes);
+        let service =
+            hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                let constant = |status: StatusCode, body: Bytes| {
+                    let mut response = Response::new(Full::new(body));
+                    *response.status_mut() = status;
+                    let headers = response.headers_mut();
+                    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(HEALTH_JSON));
+                    response
+                };
+                let response = match req.uri().path() {
+                    "/bare" => constant(StatusCode::OK, Bytes::from_static(bodies.readyz)),
+                    "/bare-livez" => constant(StatusCode::OK, Bytes::from_static(bodies.livez)),
+                    "/hand" => constant(StatusCode::OK, Bytes::from_static(HAND)),
+                    "/floor" => {
+                        let local = floor::is_local(Some(peer.ip()), req.headers().keys());
+                        let (pass, body) = floor::livez(local);
+                        let status = if pass {
+                            StatusCode::OK
+                        } else {
+                            StatusCode::SERVICE_UNAVAILABLE
+                        };
+                        let mut response = constant(status, Bytes::from(body));
+                        response.headers_mut().insert(
+                            header::X_CONTENT_TYPE_OPTIONS,
+                            HeaderValue::from_static("nosniff"),
+                        );
+                        response
+                    }
+                    "/stats" => {
+                        let mut response = Response::new(Full::new(Bytes::from(stats_json(
+                            &runs, &runtimes, false,
+                        ))));
+                        response.headers_mut().insert(
+                            header::CONTENT_TYPE,
+                            HeaderValue::from_static("application/json"),
+                        );
+                        response
+                    }
+                    _ => {
+                        let mut response =
+                            Response::new(Full::new(Bytes::from_static(b"not found\n")));
+                        *response.status_mut() = StatusCode::NOT_FOUND;
+                        response
+                    }
+                };
+                std::future::ready(Ok::<_, std::convert::Infallible>(response))
+            });
+        let connection = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+    }
 }
