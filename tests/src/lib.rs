@@ -3,7 +3,8 @@
 //! tonic-health's client in one-line calls ([`grpc`]), and headless Chromium over WebDriver
 //! ([`Browser`]).
 //!
-//! The README's Rust examples are compiled and run as this crate's doctests (see [`readme`]).
+//! The README's Rust examples are compiled as this crate's doctests (see [`readme`]); the guide's
+//! are healthz-core's doctests.
 
 mod adapter;
 pub mod example;

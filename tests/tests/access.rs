@@ -64,7 +64,7 @@ fn bearer(token: &str) -> (header::HeaderName, String) {
     (header::AUTHORIZATION, format!("Bearer {token}"))
 }
 
-/// The ten-line setup from the README: an allowlist, and a token for details.
+/// The setup the guide shows (`healthz_core::guide::access`): an allowlist, and a token for details.
 fn kubelet_and_token() -> AccessPolicy {
     AccessPolicy::new()
         .allow("10.0.0.0/8, 127.0.0.1")

@@ -156,7 +156,7 @@ async fn the_dashboard_follows_the_example_live_in_chromium() {
         "the page was not reloaded"
     );
     // The new server's maintenance mode shows too: the page follows the new stream. The
-    // screenshot for the README is taken then, with a few runs in each history strip.
+    // screenshot for the docs is taken then, with a few runs in each history strip.
     tokio::time::sleep(Duration::from_secs(3)).await;
     maintenance(
         &browser,
@@ -170,7 +170,8 @@ async fn the_dashboard_follows_the_example_live_in_chromium() {
     let path = concat!(env!("CARGO_TARGET_TMPDIR"), "/dashboard.png");
     std::fs::write(path, &shot).expect("write the screenshot");
     eprintln!("screenshot: {path}");
-    // `HEALTHZ_BLESS_DOCS=1` puts it in the README too.
+    // `HEALTHZ_BLESS_DOCS=1` puts it in docs/dashboard.png, which the README shows and the
+    // guide's dashboard page links by its absolute URL.
     if std::env::var("HEALTHZ_BLESS_DOCS").as_deref() == Ok("1") {
         let docs = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/dashboard.png");
         std::fs::write(docs, &shot).expect("write docs/dashboard.png");
