@@ -86,3 +86,49 @@ fn build(bencher: Bencher<'_, '_>, n: usize) {
         })
         .bench_values(|builder| divan::black_box(builder.build().unwrap()));
 }
+
+/// Callers waiting on one run: `n` requests (each a spawned task) arrive while a slow probe runs,
+/// join its flight, and are answered when it ends: what an outage under load costs. Each caller
+/// waits as its own entry in the flight's channel, joined and woken in constant time; what grows
+/// beyond that is the runtime's own (spawning, scheduling, joining `n` tasks).
+#[divan::bench(args = [1_000, 10_000], sample_count = 20, sample_size = 1)]
+fn callers_waiting_on_one_run(bencher: Bencher<'_, '_>, n: usize) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a Tokio runtime");
+    bencher
+        .with_inputs(|| {
+            let gate = std::sync::Arc::new(tokio::sync::Notify::new());
+            let release = std::sync::Arc::clone(&gate);
+            let health = Health::builder()
+                .without_registered()
+                .readiness(
+                    "slow",
+                    ProbeOptions::new().timeout(Duration::from_secs(60)),
+                    move || {
+                        let gate = std::sync::Arc::clone(&gate);
+                        async move { gate.notified().await }
+                    },
+                )
+                .build()
+                .expect("a probe without state");
+            (health, release)
+        })
+        .bench_values(|(health, release)| {
+            runtime.block_on(async {
+                let callers: Vec<_> = (0..n)
+                    .map(|_| {
+                        let health = health.clone();
+                        tokio::spawn(async move { health.report(Kind::Readiness).await })
+                    })
+                    .collect();
+                // Every caller joins the run and waits.
+                tokio::task::yield_now().await;
+                release.notify_waiters();
+                for caller in callers {
+                    divan::black_box(caller.await.expect("no panic"));
+                }
+            });
+        });
+}

@@ -13,7 +13,7 @@ use healthz_rules::{NameError, RuleError, TagError, check_name, check_tag};
 
 use crate::Kind;
 use crate::check::IntoCheck;
-use crate::engine::{HistoryLimits, RunCtx, Sink, Slot};
+use crate::engine::{HistoryLimits, PanicHook, RunCtx, Sink, Slot};
 use crate::events::{DEFAULT_MONITOR_INTERVAL, Hub};
 use crate::health::Health;
 use crate::observe::Observer;
@@ -60,6 +60,7 @@ pub struct HealthBuilder {
     meta: Meta,
     monitor_interval: Duration,
     history: HistoryLimits,
+    panics: PanicHook,
 }
 
 impl fmt::Debug for HealthBuilder {
@@ -90,6 +91,7 @@ impl Default for HealthBuilder {
             meta: Meta::default(),
             monitor_interval: DEFAULT_MONITOR_INTERVAL,
             history: HistoryLimits::new(),
+            panics: PanicHook::default(),
         }
     }
 }
@@ -262,6 +264,13 @@ impl HealthBuilder {
         self
     }
 
+    /// What a probe's panic does besides failing the probe ([`PanicHook`]; by default `build()`
+    /// installs healthz's panic hook, which logs it redacted).
+    pub fn panic_hook(mut self, panics: PanicHook) -> Self {
+        self.panics = panics;
+        self
+    }
+
     /// The service version, reported as `version` to authorized callers.
     pub fn version(mut self, version: impl Into<Cow<'static, str>>) -> Self {
         self.meta.version = Some(version.into());
@@ -281,7 +290,9 @@ impl HealthBuilder {
     }
 
     /// Checks every probe and builds the [`Health`]. When called inside a Tokio runtime, the
-    /// pollers of `interval` probes start now; otherwise at the first evaluation.
+    /// pollers of `interval` probes start now; otherwise at the first evaluation. Unless told to
+    /// [leave it alone](PanicHook::Leave), the first `build()` of the process puts healthz's panic
+    /// hook in front of the one in place ([`PanicHook`]).
     ///
     /// # Errors
     ///
@@ -298,6 +309,7 @@ impl HealthBuilder {
             meta,
             monitor_interval,
             history,
+            panics,
         } = self;
         let mut problems: Vec<Problem> = duplicate_state
             .into_iter()
@@ -361,12 +373,16 @@ impl HealthBuilder {
         for kind in &mut slots {
             kind.sort_by(|a, b| a.name().cmp(b.name()));
         }
+        if panics != PanicHook::Leave {
+            crate::engine::install_panic_hook();
+        }
         let hub = Arc::new(Hub::new(monitor_interval));
         let ctx = RunCtx {
             state: Arc::new(state),
             observers,
             sink: Arc::clone(&hub) as Arc<dyn Sink>,
             history,
+            panics,
             changes: Default::default(),
         };
         Ok(Health::from_parts(slots, ctx, meta, hub))

@@ -215,7 +215,8 @@ impl<T: 'static, E: fmt::Display> IntoCheck for Result<T, E> {
     fn into_check(self) -> Check {
         match self {
             Ok(value) => ok_check(value),
-            Err(e) => Check::fail(e.to_string()),
+            // Kept as the engine keeps any output: cut, then redacted, never whole.
+            Err(e) => Check::fail(crate::output::bounded_display(&e)),
         }
     }
 }

@@ -3,7 +3,8 @@
 //! The engine keeps, per probe, a ring of its latest runs, bounded by count and by memory
 //! ([`HistoryLimits`], by default 120 runs and 64 KiB of outputs per probe). Only runs are
 //! recorded: a request served from the cache adds nothing, and neither does a synthetic result
-//! ("pending", "stale"). Outputs are stored as reported, credentials already redacted.
+//! ("pending", "stale"). Outputs are stored as every result keeps them: cut to 512 bytes where
+//! they come in, credentials redacted.
 //!
 //! [`Health::history`]: crate::Health::history
 
@@ -56,7 +57,7 @@ impl Run {
         self.0.duration
     }
 
-    /// Its output, credentials redacted.
+    /// Its output: at most 512 bytes, credentials redacted.
     pub fn output(&self) -> Option<&str> {
         self.0.output.as_deref()
     }

@@ -102,9 +102,9 @@ fn what_a_probe_logs_is_inside_its_runs_span() {
         "{spoken:?}"
     );
     assert!(
-        events
-            .iter()
-            .any(|e| e.contains("probe run finished") && e.contains("in=healthz.probe")),
+        events.iter().any(|e| e.contains("probe run finished")
+            && e.contains(" kind=liveness probe=loop ")
+            && e.contains("in=healthz.probe")),
         "{events:#?}"
     );
 }
@@ -152,6 +152,15 @@ fn a_status_change_is_logged_once_with_its_output_and_runs_get_spans() {
         changes[0]
     );
     assert!(changes[1].starts_with("WARN"), "{}", changes[1]);
+    for change in &changes {
+        // The event's own fields, not only its span's: a subscriber that leaves spans out (a
+        // JSON log without the current span, say) still says which probe.
+        let (fields, _span) = change.split_once(" in=").unwrap_or((change, ""));
+        assert!(
+            fields.contains(" kind=readiness probe=db "),
+            "a status change names its probe: {change}"
+        );
+    }
     assert!(
         changes[1].contains(r"output=connection refused to postgres://u:***@db/app\n[+]db ok"),
         "the log carries the full output, credentials redacted, on one line: {}",

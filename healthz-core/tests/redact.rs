@@ -150,6 +150,69 @@ const MASKED: &[(&str, &str)] = &[
     ("https://u:p@h/x?email=a@b.com", "https://u:***@b.com"),
     // Less than a person would: an unquoted value ends at whitespace (SECURITY.md says so).
     ("password=pa ss", "password=*** ss"),
+    // Secret flags and the argument after them.
+    (
+        "exec: pg_dump --password hunter2 --host db",
+        "exec: pg_dump --password *** --host db",
+    ),
+    ("curl --token abc123 -v", "curl --token *** -v"),
+    ("run -api-key k1 -x", "run -api-key *** -x"),
+    ("tool --password --verbose", "tool --password --verbose"),
+    // Vendor tokens, standing alone: the prefix stays, naming what was there.
+    (
+        "push rejected for ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+        "push rejected for ghp_***",
+    ),
+    (
+        "github_pat_11ABCDEFG0_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789xxxxxxxxx failed",
+        "github_pat_*** failed",
+    ),
+    (
+        "token glpat-xxxxxxxxxxxxxxxxxxxx expired",
+        "token glpat-*** expired",
+    ),
+    (
+        "slack: xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx invalid_auth",
+        "slack: xoxb-*** invalid_auth",
+    ),
+    (
+        "stripe rejected sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+        "stripe rejected sk_live_***",
+    ),
+    (
+        "rk_test_51H8QwE2eZvKYlo2C0123456789 used",
+        "rk_test_*** used",
+    ),
+    (
+        "InvalidClientTokenId AKIAIOSFODNN7EXAMPLE",
+        "InvalidClientTokenId AKIA***",
+    ),
+    (
+        "key AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe rejected",
+        "key AIza*** rejected",
+    ),
+    (
+        "npm ERR! npm_abcdefghijklmnopqrstuvwxyz0123456789 revoked",
+        "npm ERR! npm_*** revoked",
+    ),
+    // JSON Web Tokens, whole.
+    (
+        "jwt eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c expired",
+        "jwt *** expired",
+    ),
+    (
+        "unsigned eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9. rejected",
+        "unsigned *** rejected",
+    ),
+    // PEM private-key blocks: the armour stays, the key goes.
+    (
+        "bad key: -----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY----- (parse error)",
+        "bad key: -----BEGIN RSA PRIVATE KEY-----***-----END RSA PRIVATE KEY----- (parse error)",
+    ),
+    (
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA",
+        "-----BEGIN OPENSSH PRIVATE KEY-----***",
+    ),
 ];
 
 /// Text that holds no credential and is left exactly as it is.
@@ -191,6 +254,15 @@ const ORDINARY: &[&str] = &[
     "3 min behind",
     "index is 3 min behind",
     "disk /var/lib has 1.2 GiB free",
+    // Near the standalone shapes, but not of them.
+    "the ghp_ prefix",
+    "ghp_short",
+    "skill_level_3 sk_live_",
+    "AKIA is a prefix",
+    "eyJ is how JSON starts in base64",
+    "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+    "-----BEGIN PUBLIC KEY-----",
+    "ls --password-file /run/secrets/db",
 ];
 
 #[test]
@@ -321,6 +393,58 @@ fn ordinary() -> impl Strategy<Value = String> {
     })
 }
 
+/// Credentials that stand alone, each a strategy for the whole credential and the part that must
+/// not survive: vendor tokens (the body after the prefix), JSON Web Tokens, PEM key bodies and
+/// secret flags' arguments.
+fn standalone() -> impl Strategy<Value = (String, String)> {
+    let prefixed = |prefix: &'static str, body: &'static str| {
+        body.prop_map(move |body| (format!("{prefix}{body}"), body))
+    };
+    prop_oneof![
+        prefixed("ghp_", "[A-Za-z0-9]{36}"),
+        prefixed("gho_", "[A-Za-z0-9]{36}"),
+        prefixed("ghs_", "[A-Za-z0-9]{36}"),
+        prefixed("github_pat_", "[A-Za-z0-9_]{82}"),
+        prefixed("glpat-", "[A-Za-z0-9_-]{20}"),
+        prefixed("xoxb-", "[0-9]{10,13}-[0-9]{10,13}-[A-Za-z0-9]{24}"),
+        prefixed("xoxp-", "[0-9]{10,13}-[A-Za-z0-9-]{20,60}"),
+        prefixed("sk_live_", "[A-Za-z0-9]{24,99}"),
+        prefixed("rk_live_", "[A-Za-z0-9]{24,99}"),
+        prefixed("AKIA", "[A-Z2-7]{16}"),
+        prefixed("ASIA", "[A-Z2-7]{16}"),
+        prefixed("AIza", "[A-Za-z0-9_-]{35}"),
+        prefixed("npm_", "[a-z0-9]{36}"),
+        prefixed("hf_", "[A-Za-z0-9]{34}"),
+        (
+            "[A-Za-z0-9_-]{10,40}",
+            "[A-Za-z0-9_-]{10,80}",
+            "[A-Za-z0-9_-]{0,43}"
+        )
+            .prop_map(|(header, claims, signature)| {
+                let token = format!("eyJ{header}.eyJ{claims}.{signature}");
+                (token.clone(), token)
+            }),
+        (
+            prop::sample::select(vec!["", "RSA ", "EC ", "DSA ", "OPENSSH ", "ENCRYPTED "]),
+            prop::collection::vec("[A-Za-z0-9+/]{16,64}", 1..6),
+        )
+            .prop_map(|(label, lines)| {
+                let body = lines.join("\n");
+                (
+                    format!(
+                        "-----BEGIN {label}PRIVATE KEY-----\n{body}\n-----END {label}PRIVATE KEY-----"
+                    ),
+                    body,
+                )
+            }),
+        (
+            prop::sample::select(vec!["--password", "--token", "-token", "--api-key", "--client-secret"]),
+            "[A-Za-z0-9!@#%^*+/=:._~][A-Za-z0-9!@#%^*+/=:._~-]{5,29}",
+        )
+            .prop_map(|(flag, value)| (format!("{flag} {value}"), value)),
+    ]
+}
+
 fn config() -> ProptestConfig {
     ProptestConfig {
         cases: 4096,
@@ -353,6 +477,23 @@ proptest! {
             .collect();
         let out = redact(&input);
         prop_assert!(!out.contains('Q'), "{input:?} became {out:?}");
+        prop_assert_eq!(redact(&out), out.clone(), "idempotent");
+    }
+
+    #[test]
+    fn no_standalone_credential_survives(
+        before in noise(),
+        (credential, secret) in standalone(),
+        after in noise(),
+    ) {
+        // Apart from the text around it by a space, as a word: a token glued to other letters is
+        // another word.
+        let input = format!("{before} {credential} {after}");
+        let out = redact(&input);
+        let len = secret.len().min(8);
+        for part in [&secret[..len], &secret[secret.len() - len..]] {
+            prop_assert!(!out.contains(part), "{part:?} of {credential:?} survived in {out:?}");
+        }
         prop_assert_eq!(redact(&out), out.clone(), "idempotent");
     }
 

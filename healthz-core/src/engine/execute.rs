@@ -2,12 +2,15 @@
 //! the blocking pool.
 //!
 //! A probe's panic is caught and becomes its `fail`, but Rust's panic hook runs first, and the
-//! default one prints the raw message (credentials and line breaks included) to stderr. So a
-//! hook of our own is installed, once, in front of the one that was there: while a probe's own
-//! code runs ([`InProbe`]), a panic is logged through `tracing`, redacted and on one line; any
-//! other panic goes to the previous hook unchanged.
+//! default one prints the raw message (credentials and line breaks included) to stderr. So
+//! `build()` puts a hook of its own, once per process, in front of the one in place (unless told
+//! otherwise, [`PanicHook`]): while a probe's own code runs ([`InProbe`]), the hook only notes
+//! where the panic happened (and, with [`PanicHook::LogAndForward`], hands it to the previous
+//! hook too); any other panic goes to the previous hook unchanged. The caught panic is then
+//! logged here, where the probe is known: through `tracing`, with the probe's kind and name,
+//! redacted and on one line.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, PanicHookInfo};
 use std::pin::Pin;
@@ -21,45 +24,139 @@ use tokio::time::Instant;
 
 use crate::escape::one_line;
 use crate::observe::Outcome;
-use crate::probe::{BoxFuture, Run, Runner};
-use crate::{Check, StateMap, redact};
+use crate::output::bounded;
+use crate::probe::{BoxFuture, ProbeMeta, Run, Runner};
+use crate::{Check, StateMap};
 
-/// Calls a probe once under `timeout` from `started`, catching panics. `busy` belongs to the
-/// probe: it keeps a blocking probe from being started while its previous call still runs.
-pub(crate) async fn call(
-    runner: &Runner,
-    state: &Arc<StateMap>,
-    started: Instant,
-    timeout: Duration,
-    busy: &Arc<AtomicBool>,
-) -> (Outcome, Check) {
-    install_panic_hook();
-    match runner {
+/// What a probe's panic does besides failing the probe, and what [`HealthBuilder::build`](crate::HealthBuilder::build) does to
+/// the process's panic hook to make it so.
+///
+/// A probe that panics is always caught and reported failed with the panic's message (credentials
+/// redacted), and the service runs on. But Rust calls the panic hook first, and the default hook
+/// prints the raw message, credentials and line breaks included, to stderr. So by default
+/// `build()` puts a hook of healthz's in front of the hook in place, once per process: while a
+/// probe's own code runs (its future, its closure, its blocking call), a panic is logged as one
+/// `tracing` ERROR event, `probe panicked`, with the probe's `kind` and `probe` name, its message
+/// redacted and on one line, and its location; every other panic goes to the previous hook
+/// unchanged.
+///
+/// This happens in `build()`, so the order is yours to choose:
+///
+/// - A crash reporter (Sentry and the like) installed **before** `build()` keeps every panic
+///   outside probes; with [`LogAndForward`](PanicHook::LogAndForward) it sees probe panics too.
+/// - A hook installed **after** the first `build()` replaces healthz's, as `set_hook` always
+///   does: probe panics then reach that hook as they are, unredacted, and are still logged as
+///   `probe panicked` once caught.
+///
+/// A thread or task the probe spawns is not the probe's own code. Under `panic = "abort"` a
+/// panicking probe aborts the process like any other panic.
+///
+/// ```
+/// use healthz_core::{Health, PanicHook};
+///
+/// # fn main() -> Result<(), healthz_core::BuildError> {
+/// // A crash reporter's hook, installed first, is told of probe panics too.
+/// let health = Health::builder()
+///     .without_registered()
+///     .panic_hook(PanicHook::LogAndForward)
+///     .build()?;
+/// # drop(health);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PanicHook {
+    /// Install healthz's hook at `build()`: a probe's panic is logged through `tracing`, redacted,
+    /// and not passed to the previous hook. The default.
+    #[default]
+    Log,
+    /// As [`Log`](PanicHook::Log), and a probe's panic is passed to the previous hook as well, as
+    /// it is (its message unredacted): for a crash reporter that should count probe panics.
+    LogAndForward,
+    /// Leave the process's panic hook alone: a probe's panic reaches whatever hook is in place, as
+    /// any panic does, and is logged as `probe panicked` once caught.
+    Leave,
+}
+
+/// One call of a probe: what it is and how its panics are handled.
+pub(crate) struct Call<'a> {
+    pub(crate) probe: &'a ProbeMeta,
+    pub(crate) runner: &'a Runner,
+    pub(crate) state: &'a Arc<StateMap>,
+    pub(crate) panics: PanicHook,
+    /// Belongs to the probe: it keeps a blocking probe from being started while its previous
+    /// call still runs.
+    pub(crate) busy: &'a Arc<AtomicBool>,
+}
+
+/// Calls a probe once under `timeout` from `started`, catching panics.
+pub(crate) async fn call(call: Call<'_>, started: Instant, timeout: Duration) -> (Outcome, Check) {
+    let Call {
+        probe,
+        runner,
+        state,
+        panics,
+        busy,
+    } = call;
+    let mode = Mode::of(panics);
+    let caught = match runner {
         Runner::Registered(Run::Async(run)) => match run(state) {
-            Ok(future) => guarded(started, timeout, future).await,
-            Err(missing) => (Outcome::Fail, Check::fail(missing.to_string())),
+            Ok(future) => guarded(started, timeout, mode, future).await,
+            Err(missing) => return (Outcome::Fail, Check::fail(missing.to_string())),
         },
         Runner::Closure(make) => {
             let future = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                let _in_probe = InProbe::enter();
+                let _in_probe = InProbe::enter(mode);
                 make()
             }));
             match future {
-                Ok(future) => guarded(started, timeout, future).await,
-                Err(panic) => panicked(&*panic),
+                Ok(future) => guarded(started, timeout, mode, future).await,
+                Err(panic) => Err(Caught::here(panic)),
             }
         }
         Runner::Registered(Run::Blocking(run)) => {
             let (run, state) = (*run, Arc::clone(state));
-            blocking(timeout, busy, move || {
+            blocking(timeout, busy, mode, move || {
                 run(&state).unwrap_or_else(|m| Check::fail(m.to_string()))
             })
             .await
         }
         Runner::BlockingClosure(call) => {
             let call = Arc::clone(call);
-            blocking(timeout, busy, move || call()).await
+            blocking(timeout, busy, mode, move || call()).await
         }
+    };
+    caught.unwrap_or_else(|caught| caught.report(probe))
+}
+
+/// A probe's panic, caught: its payload, and where it happened if the hook saw it.
+struct Caught {
+    payload: Box<dyn std::any::Any + Send>,
+    location: Option<String>,
+}
+
+impl Caught {
+    /// A panic caught on the thread it happened on.
+    fn here(payload: Box<dyn std::any::Any + Send>) -> Self {
+        let location = LOCATION.try_with(RefCell::take).ok().flatten();
+        Caught { payload, location }
+    }
+
+    /// Logs the panic with the probe's kind and name (its message redacted and on one line), and
+    /// turns it into the probe's failure.
+    fn report(self, probe: &ProbeMeta) -> (Outcome, Check) {
+        let message = message(&*self.payload);
+        tracing::error!(
+            kind = %probe.kind,
+            probe = %probe.name,
+            panic = %one_line(&bounded(message)),
+            location = self.location,
+            "probe panicked"
+        );
+        (
+            Outcome::Panic,
+            Check::fail(format!("probe panicked: {message}")),
+        )
     }
 }
 
@@ -68,35 +165,40 @@ pub(crate) async fn call(
 async fn blocking(
     timeout: Duration,
     busy: &Arc<AtomicBool>,
+    mode: Mode,
     call: impl FnOnce() -> Check + Send + 'static,
-) -> (Outcome, Check) {
+) -> Result<(Outcome, Check), Caught> {
     if busy.swap(true, Ordering::AcqRel) {
-        return (
+        return Ok((
             Outcome::Timeout,
             Check::fail("the previous run is still going (blocking probes cannot be cancelled)"),
-        );
+        ));
     }
     let release = Release(Arc::clone(busy));
     let span = tracing::Span::current();
     let handle = tokio::task::spawn_blocking(move || {
         let _release = release;
-        let _in_probe = InProbe::enter();
-        span.in_scope(call)
+        // Caught on the thread it happens on, where the hook noted its location.
+        std::panic::catch_unwind(AssertUnwindSafe(|| {
+            let _in_probe = InProbe::enter(mode);
+            span.in_scope(call)
+        }))
+        .map_err(Caught::here)
     });
     match tokio::time::timeout(timeout, handle).await {
-        Ok(Ok(check)) => (Outcome::of(check.status()), check),
-        Ok(Err(e)) if e.is_panic() => panicked(&*e.into_panic()),
-        Ok(Err(e)) => (
+        Ok(Ok(Ok(check))) => Ok((Outcome::of(check.status()), check)),
+        Ok(Ok(Err(caught))) => Err(caught),
+        Ok(Err(e)) => Ok((
             Outcome::Fail,
             Check::fail(format!("probe run was cancelled: {e}")),
-        ),
-        Err(_) => (
+        )),
+        Err(_) => Ok((
             Outcome::Timeout,
             Check::fail(format!(
                 "timed out after {} (a blocking probe keeps running on its thread)",
                 humantime::format_duration(timeout)
             )),
-        ),
+        )),
     }
 }
 
@@ -119,9 +221,10 @@ impl Drop for Release {
 async fn guarded(
     started: Instant,
     timeout: Duration,
+    mode: Mode,
     future: BoxFuture<'_, Check>,
-) -> (Outcome, Check) {
-    let mut future = AssertUnwindSafe(Marked(future)).catch_unwind();
+) -> Result<(Outcome, Check), Caught> {
+    let mut future = AssertUnwindSafe(Marked(future, mode)).catch_unwind();
     let first = std::future::poll_fn(|cx| Poll::Ready(future.poll_unpin(cx))).await;
     let finished = match first {
         Poll::Ready(result) => Ok(result),
@@ -133,23 +236,17 @@ async fn guarded(
         }
     };
     match finished {
-        Ok(Ok(check)) => (Outcome::of(check.status()), check),
-        Ok(Err(panic)) => panicked(&*panic),
-        Err(_) => (
+        Ok(Ok(check)) => Ok((Outcome::of(check.status()), check)),
+        // Polled on this thread, inside `catch_unwind`: the hook ran here.
+        Ok(Err(panic)) => Err(Caught::here(panic)),
+        Err(_) => Ok((
             Outcome::Timeout,
             Check::fail(format!(
                 "timed out after {}",
                 humantime::format_duration(timeout)
             )),
-        ),
+        )),
     }
-}
-
-fn panicked(payload: &(dyn std::any::Any + Send)) -> (Outcome, Check) {
-    (
-        Outcome::Panic,
-        Check::fail(format!("probe panicked: {}", message(payload))),
-    )
 }
 
 /// A panic's message, if it has one (`panic!("...")` makes a `&str` or a `String`).
@@ -161,18 +258,43 @@ fn message(payload: &(dyn std::any::Any + Send)) -> &str {
         .unwrap_or("(non-string panic payload)")
 }
 
+/// How the hook treats a panic on this thread: outside a probe's code, or inside it under a
+/// [`PanicHook`] that logs it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Not a probe's (or a probe whose `Health` leaves the hook alone): the previous hook's.
+    Outside,
+    /// A probe's: noted, and logged once caught.
+    Log,
+    /// A probe's: noted, logged once caught, and handed to the previous hook too.
+    LogAndForward,
+}
+
+impl Mode {
+    fn of(panics: PanicHook) -> Self {
+        match panics {
+            PanicHook::Log => Mode::Log,
+            PanicHook::LogAndForward => Mode::LogAndForward,
+            PanicHook::Leave => Mode::Outside,
+        }
+    }
+}
+
 thread_local! {
-    /// Whether a probe's own code is running on this thread.
-    static IN_PROBE: Cell<bool> = const { Cell::new(false) };
+    /// Whose code is running on this thread, for the hook.
+    static IN_PROBE: Cell<Mode> = const { Cell::new(Mode::Outside) };
+    /// Where the latest probe panic on this thread happened, noted by the hook for the code that
+    /// catches it.
+    static LOCATION: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 /// Marks this thread as running a probe's code until dropped (also when a panic unwinds), then
 /// restores what it was.
-struct InProbe(bool);
+struct InProbe(Mode);
 
 impl InProbe {
-    fn enter() -> Self {
-        InProbe(IN_PROBE.replace(true))
+    fn enter(mode: Mode) -> Self {
+        InProbe(IN_PROBE.replace(mode))
     }
 }
 
@@ -183,45 +305,43 @@ impl Drop for InProbe {
 }
 
 /// A probe's future, marked [`InProbe`] while it is polled.
-struct Marked<'a>(BoxFuture<'a, Check>);
+struct Marked<'a>(BoxFuture<'a, Check>, Mode);
 
 impl Future for Marked<'_> {
     type Output = Check;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Check> {
-        let _in_probe = InProbe::enter();
+        let _in_probe = InProbe::enter(self.1);
         self.0.as_mut().poll(cx)
     }
 }
 
-/// Puts [`probe_panic`] in front of the panic hook in place, once per process.
+/// Puts healthz's hook in front of the panic hook in place, once per process (`build()` calls
+/// it, unless its `Health` leaves the hook alone).
 ///
 /// A hook set later with `std::panic::set_hook` replaces this one: probe panics then reach that
 /// hook as they are.
-fn install_panic_hook() {
+pub(crate) fn install_panic_hook() {
     static INSTALLED: Once = Once::new();
     INSTALLED.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if IN_PROBE.try_with(Cell::get).unwrap_or(false) {
-                probe_panic(info);
-            } else {
-                previous(info);
+            match IN_PROBE.try_with(Cell::get).unwrap_or(Mode::Outside) {
+                Mode::Outside => previous(info),
+                Mode::Log => note(info),
+                Mode::LogAndForward => {
+                    note(info);
+                    previous(info);
+                }
             }
         }));
     });
 }
 
-/// Reports a panic in a probe's code: through `tracing` (in the probe's span), its message
-/// redacted and on one line, instead of on stderr as it is.
-fn probe_panic(info: &PanicHookInfo<'_>) {
-    let message = redact(message(info.payload()));
+/// Notes where a probe's panic happened, for the code that catches it.
+fn note(info: &PanicHookInfo<'_>) {
     let location = info
         .location()
         .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
-    tracing::error!(
-        panic = %one_line(&message),
-        location,
-        "probe panicked"
-    );
+    let _ = LOCATION.try_with(|noted| *noted.borrow_mut() = location);
 }

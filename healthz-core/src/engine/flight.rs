@@ -9,8 +9,11 @@
 //! Each probe's flight is one long-lived value: a run is a generation of it, not an allocation.
 //! Whoever joined generation `g` is answered by the result of `g` or of a later run, whichever
 //! the flight holds when it looks (a later one is only fresher). Of the flight's own, a run
-//! answered at once costs one allocation, the boxed run; callers who join add their wakers to a
-//! list.
+//! answered at once costs one allocation, the boxed run. Callers who join wait on a `watch`
+//! channel of the finished generation: each waiter is its own entry in Tokio's intrusive list,
+//! added and removed in constant time (a caller that gives up leaves at once, its memory freed),
+//! so N callers waiting on a slow probe cost N, not N² (a list of wakers scanned for duplicates
+//! on every poll cost N²/2 comparisons under the lock).
 
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
@@ -18,14 +21,25 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
 use futures_util::FutureExt as _;
+use tokio::sync::watch;
 
 use super::{Snapshot, lock};
 use crate::Status;
 
 /// The runs of one probe: whether one is in flight, and the latest one's result.
-#[derive(Default)]
 pub(crate) struct Flight {
     state: Mutex<State>,
+    /// The generation of the latest run that finished, for the callers who joined one.
+    finished: watch::Sender<u64>,
+}
+
+impl Default for Flight {
+    fn default() -> Self {
+        Flight {
+            state: Mutex::default(),
+            finished: watch::Sender::new(0),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -36,19 +50,14 @@ struct State {
     generation: u64,
     /// The result of the latest run that finished.
     result: Option<Arc<Snapshot>>,
-    /// The wakers of the callers waiting for the run in flight.
-    wakers: Vec<Waker>,
 }
 
 /// A run started or joined by [`Flight::run`]: its result, at once or when the run finishes.
 pub(crate) enum Running {
     /// The run finished during [`Flight::run`].
     Done(Option<Arc<Snapshot>>),
-    /// The run `generation` goes on elsewhere: in flight for other callers, or spawned.
-    Joined {
-        flight: Arc<Flight>,
-        generation: u64,
-    },
+    /// The run goes on elsewhere (in flight for other callers, or spawned): waiting for it.
+    Joined(Pin<Box<dyn Future<Output = Arc<Snapshot>> + Send>>),
 }
 
 impl Running {
@@ -58,6 +67,24 @@ impl Running {
             Running::Done(Some(snapshot)) => Ok(snapshot),
             other => Err(other),
         }
+    }
+
+    /// Waits for run `generation` of `flight` to finish.
+    fn joined(flight: &Arc<Flight>, generation: u64) -> Running {
+        let flight = Arc::clone(flight);
+        let mut finished = flight.finished.subscribe();
+        Running::Joined(Box::pin(async move {
+            // The sender lives in the flight, which this future holds: it is never closed.
+            let _ = finished.wait_for(|done| *done >= generation).await;
+            // A finished run always leaves its result; were it missing, the caller would get a
+            // failure rather than wait forever.
+            lock(&flight.state).result.clone().unwrap_or_else(|| {
+                Arc::new(Snapshot::synthetic(
+                    Status::Fail,
+                    "probe run ended without a result".into(),
+                ))
+            })
+        }))
     }
 }
 
@@ -72,23 +99,7 @@ impl Future for Running {
                 // `Ready`; answer as the contract of `Future` allows, without a panic.
                 None => Poll::Pending,
             },
-            Running::Joined { flight, generation } => {
-                let mut state = lock(&flight.state);
-                if state.running && state.generation == *generation {
-                    if !state.wakers.iter().any(|w| w.will_wake(cx.waker())) {
-                        state.wakers.push(cx.waker().clone());
-                    }
-                    return Poll::Pending;
-                }
-                // The run finished, and a finished run always leaves its result; were it missing,
-                // the caller would get a failure rather than wait forever.
-                Poll::Ready(state.result.clone().unwrap_or_else(|| {
-                    Arc::new(Snapshot::synthetic(
-                        Status::Fail,
-                        "probe run ended without a result".into(),
-                    ))
-                }))
-            }
+            Running::Joined(waiting) => waiting.as_mut().poll(cx),
         }
     }
 }
@@ -111,9 +122,9 @@ impl Finish {
             state.running = false;
         }
         state.result = Some(snapshot);
-        let wakers = std::mem::take(&mut state.wakers);
         drop(state);
-        wakers.into_iter().for_each(Waker::wake);
+        // Wakes every caller who joined this run or an earlier one.
+        self.flight.finished.send_replace(self.generation);
     }
 }
 
@@ -138,10 +149,9 @@ impl Flight {
     {
         let mut state = lock(&self.state);
         if state.running {
-            return Running::Joined {
-                flight: Arc::clone(self),
-                generation: state.generation,
-            };
+            let generation = state.generation;
+            drop(state);
+            return Running::joined(self, generation);
         }
         let Ok(handle) = tokio::runtime::Handle::try_current() else {
             drop(state);
@@ -168,10 +178,7 @@ impl Flight {
             snapshot
         });
         let mut noop = Context::from_waker(Waker::noop());
-        let joined = || Running::Joined {
-            flight: Arc::clone(self),
-            generation,
-        };
+        let joined = || Running::joined(self, generation);
         match std::panic::catch_unwind(AssertUnwindSafe(|| run.as_mut().poll(&mut noop))) {
             Ok(Poll::Ready(snapshot)) => Running::Done(Some(snapshot)),
             Ok(Poll::Pending) => {
@@ -187,5 +194,48 @@ impl Flight {
                 joined()
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn passing() -> Arc<Snapshot> {
+        Arc::new(Snapshot::synthetic(Status::Pass, "ok".into()))
+    }
+
+    #[tokio::test]
+    async fn callers_who_give_up_leave_at_once_and_the_rest_are_answered() {
+        let flight = Arc::new(Flight::default());
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        let first = flight.run(move || async move {
+            let _ = released.await;
+            passing()
+        });
+        let joined: Vec<Running> = (0..1_000)
+            .map(|_| flight.run(|| async { unreachable!() }))
+            .collect();
+        // Each waiting caller is one receiver of the flight's channel, polled or not.
+        let mut waiting: Vec<_> = joined.into_iter().map(Box::pin).collect();
+        for running in &mut waiting {
+            let polled = std::future::poll_fn(|cx| Poll::Ready(running.as_mut().poll(cx))).await;
+            assert!(polled.is_pending());
+        }
+        assert_eq!(flight.finished.receiver_count(), 1_001);
+        // 900 of them disconnect: their places are freed before the run ends.
+        waiting.truncate(100);
+        assert_eq!(flight.finished.receiver_count(), 101);
+        release.send(()).unwrap();
+        for running in waiting {
+            let snapshot = tokio::time::timeout(Duration::from_secs(5), running)
+                .await
+                .expect("answered when the run ends");
+            assert_eq!(snapshot.status, Status::Pass);
+        }
+        assert_eq!(first.await.status, Status::Pass);
+        assert_eq!(flight.finished.receiver_count(), 0);
     }
 }

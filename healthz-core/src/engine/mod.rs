@@ -37,6 +37,8 @@ use crate::probe::ProbeMeta;
 use crate::state::StateMap;
 use crate::{Kind, Status};
 
+pub use execute::PanicHook;
+pub(crate) use execute::install_panic_hook;
 pub(crate) use freshness::{Freshness, Now};
 pub use recent::HistoryLimits;
 pub(crate) use slot::{Read, Slot};
@@ -114,6 +116,8 @@ pub(crate) struct RunCtx {
     pub(crate) observers: Vec<Arc<dyn Observer>>,
     pub(crate) sink: Arc<dyn Sink>,
     pub(crate) history: HistoryLimits,
+    /// What a probe's panic does beside failing it.
+    pub(crate) panics: PanicHook,
     /// Per kind, how many times a result of the kind was stored or latched: a rendered body is
     /// reusable while the counts of the kinds it shows are as they were when its results were
     /// checked to be current (one load per kind, however many probes the body shows).

@@ -8,6 +8,7 @@
 //! A read that needs a fresh result joins the run in flight or starts one
 //! ([`flight`](super::flight)).
 
+use std::borrow::Cow;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
@@ -22,8 +23,9 @@ use super::thresholds::{History, Transition};
 use super::{RunCtx, Snapshot, execute, lock, next_id};
 use crate::escape::one_line;
 use crate::observe::{RunEvent, StatusChange};
+use crate::output::{MAX_OUTPUT_BYTES, bounded, truncate};
 use crate::probe::{ProbeMeta, Runner};
-use crate::{Kind, Status, redact};
+use crate::{Kind, Status};
 
 /// The outcome of a lock-free read.
 pub(crate) enum Read {
@@ -180,7 +182,17 @@ impl Slot {
         };
         let started = Instant::now();
         let timeout = self.probe.options.timeout_duration();
-        let call = execute::call(&self.runner, &ctx.state, started, timeout, &self.busy);
+        let call = execute::call(
+            execute::Call {
+                probe: &self.probe,
+                runner: &self.runner,
+                state: &ctx.state,
+                panics: ctx.panics,
+                busy: &self.busy,
+            },
+            started,
+            timeout,
+        );
         // A span no subscriber wants is not entered: with `tracing`'s `log` feature on (actix-web
         // turns it on), each enter and exit of even a disabled span costs a `log` call, on every
         // poll of every run.
@@ -192,9 +204,15 @@ impl Slot {
         let finished = Instant::now();
         let duration = finished - started;
         let (raw_status, output, observed, details) = check.into_parts();
-        let output = output.map(|o| redact(&o).into_owned());
+        // Cut where it comes in, then redacted: every copy downstream is bounded.
+        let output = output.map(|o| bounded(&o).into_owned());
         let (status, output, change) =
             lock(&self.history).apply(&self.probe.options, raw_status, output);
+        // The thresholds may have said why they hold a status back, in front of the output.
+        let output = output.map(|o| match truncate(&o, MAX_OUTPUT_BYTES) {
+            Cow::Borrowed(_) => o,
+            Cow::Owned(cut) => cut,
+        });
         let snapshot = Arc::new(Snapshot {
             id: next_id(),
             status,
@@ -207,7 +225,14 @@ impl Slot {
             freshness: Freshness::of(&self.probe.options, finished),
         });
         let _entered = (!span.is_disabled()).then(|| span.enter());
-        tracing::debug!(outcome = %outcome, status = %status, duration_ms = duration.as_secs_f64() * 1e3, "probe run finished");
+        tracing::debug!(
+            kind = %self.kind(),
+            probe = %self.name(),
+            outcome = %outcome,
+            status = %status,
+            duration_ms = duration.as_secs_f64() * 1e3,
+            "probe run finished"
+        );
         ctx.notify_run(&RunEvent {
             kind: self.kind(),
             name: self.name(),
@@ -227,9 +252,22 @@ impl Slot {
                 // On one line: a plain-text log must not show lines the probe made up.
                 let output = output.map(one_line);
                 let output = output.as_deref();
-                tracing::warn!(from = from_str, to = %to, output, "probe status changed");
+                tracing::warn!(
+                    kind = %self.kind(),
+                    probe = %self.name(),
+                    from = from_str,
+                    to = %to,
+                    output,
+                    "probe status changed"
+                );
             }
-            Status::Pass => tracing::info!(from = from_str, to = %to, "probe status changed"),
+            Status::Pass => tracing::info!(
+                kind = %self.kind(),
+                probe = %self.name(),
+                from = from_str,
+                to = %to,
+                "probe status changed"
+            ),
         }
         ctx.notify_change(
             &StatusChange {

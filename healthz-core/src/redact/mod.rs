@@ -5,7 +5,7 @@
 //! logged or served, so `postgres://app:hunter2@db/app` is reported as `postgres://app:***@db/app`.
 //!
 //! What counts as a credential is in the tables below ([`KEY_FAMILIES`], [`QUERY_KEYS`],
-//! [`AUTH_SCHEMES`], [`TOKEN_PREFIXES`]); the finders below them read three shapes:
+//! [`AUTH_SCHEMES`], [`TOKEN_PREFIXES`]) and in [`shapes`]; the finders read these shapes:
 //!
 //! - **URL userinfo** ([`urls`]): the password of `scheme://user:password@host`, even one that
 //!   holds `/`, `?`, `#`, `@` or spaces, as drivers print them raw; and a token used as the user
@@ -15,9 +15,15 @@
 //!   `--password`, `client_secret`, `x-api-key`, ...), with `=`, `:` (YAML, JSON) and spaces
 //!   around them, quoted values (`password='x y'`, `"password":"x"`), `Authorization: Bearer x`,
 //!   and `key=`/`sig=` in query strings.
+//! - **Secret flags followed by their value** ([`flags`]): `--password x`, `--token x`.
+//! - **Credentials that stand alone** ([`shapes`]): vendor tokens by their documented prefixes
+//!   and lengths (GitHub, `GitLab`, Slack, Stripe, AWS access key ids, Google API keys, npm, `PyPI`,
+//!   Hugging Face, `OpenAI`, Anthropic, `SendGrid`), JSON Web Tokens, and PEM private-key blocks.
 //!
 //! Each finder returns the byte ranges to mask; the ranges are merged and each replaced with
 //! `***`. Delimiters are all ASCII, so every range starts and ends on a character boundary.
+
+mod shapes;
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -136,6 +142,10 @@ fn mask(text: &str) -> Option<String> {
     urls(text, &mut ranges);
     bare_userinfo(text, &mut ranges);
     pairs(text, &mut ranges);
+    flags(text, &mut ranges);
+    shapes::vendor_tokens(text, &mut ranges);
+    shapes::jwts(text, &mut ranges);
+    shapes::pem_keys(text, &mut ranges);
     if ranges.is_empty() {
         return None;
     }
@@ -333,6 +343,45 @@ fn pairs(text: &str, ranges: &mut Vec<Range<usize>>) {
             && let Some(value) = value_after(bytes, i + 1)
         {
             ranges.push(value);
+        }
+    }
+}
+
+/// The values of secret command-line flags given as the next argument: `--password x`,
+/// `--token x`, `-api-key x` (as `ps` output and error messages quoting a command line show
+/// them). `--password=x` is a pair ([`pairs`]).
+fn flags(text: &str, ranges: &mut Vec<Range<usize>>) {
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let starts_flag = b == b'-' && (i == 0 || bytes[i - 1].is_ascii_whitespace());
+        if !starts_flag {
+            continue;
+        }
+        let name = i + bytes[i..]
+            .iter()
+            .take(2)
+            .take_while(|&&b| b == b'-')
+            .count();
+        let name_end = name
+            + bytes[name..]
+                .iter()
+                .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+                .count();
+        if name_end == name
+            || !matches!(bytes.get(name_end), Some(b' ' | b'\t'))
+            || !secret_key(&bytes[name..name_end], false)
+        {
+            continue;
+        }
+        let mut value = name_end;
+        while value < bytes.len() && matches!(bytes[value], b' ' | b'\t') {
+            value += 1;
+        }
+        // The next argument, unless it is another flag.
+        if bytes.get(value).is_some_and(|&b| b != b'-')
+            && let Some(range) = value_after(bytes, value)
+        {
+            ranges.push(range);
         }
     }
 }

@@ -22,8 +22,7 @@ use crate::probe::{ProbeInfo, ProbeMeta};
 use crate::selection::Scope;
 use crate::{Gate, Kind, Status};
 
-/// The longest output served per check; longer ones are cut at a character boundary and marked.
-pub(crate) const MAX_OUTPUT_BYTES: usize = 512;
+pub(crate) use crate::output::{MAX_OUTPUT_BYTES, truncate};
 
 /// The largest body [`Report::to_json`] and [`Report::to_text`] produce.
 ///
@@ -145,7 +144,8 @@ impl CheckResult {
         }
     }
 
-    /// The output (reason for warn and fail), credentials redacted.
+    /// The output (reason for warn and fail): at most 512 bytes, cut where the probe returned it
+    /// and marked, credentials redacted.
     pub fn output(&self) -> Option<&str> {
         self.snapshot.output.as_deref()
     }
@@ -446,22 +446,6 @@ impl serde::Serialize for Serializable<'_> {
         }
         .serialize(serializer)
     }
-}
-
-/// Cuts `text` to `limit` bytes at a character boundary, marking the cut.
-pub(crate) fn truncate(text: &str, limit: usize) -> Cow<'_, str> {
-    if text.len() <= limit {
-        return Cow::Borrowed(text);
-    }
-    let mut end = limit;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    Cow::Owned(format!(
-        "{}… [truncated {} bytes]",
-        &text[..end],
-        text.len() - end
-    ))
 }
 
 /// The per-output limits to try, longest first: [`MAX_OUTPUT_BYTES`], halved down to
