@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures_util::FutureExt as _;
 
@@ -14,7 +13,7 @@ use healthz_rules::{NameError, RuleError, TagError, check_name, check_tag};
 use crate::Kind;
 use crate::check::IntoCheck;
 use crate::engine::{HistoryLimits, PanicHook, RunCtx, Sink, Slot};
-use crate::events::{DEFAULT_MONITOR_INTERVAL, Hub};
+use crate::events::Hub;
 use crate::health::Health;
 use crate::observe::Observer;
 use crate::options::ProbeOptions;
@@ -58,7 +57,6 @@ pub struct HealthBuilder {
     registered: Box<dyn Fn(&ProbeInfo<'_>) -> bool + Send + Sync>,
     observers: Vec<Arc<dyn Observer>>,
     meta: Meta,
-    monitor_interval: Duration,
     history: HistoryLimits,
     panics: PanicHook,
 }
@@ -89,7 +87,6 @@ impl Default for HealthBuilder {
             registered: Box::new(|_| true),
             observers: Vec::new(),
             meta: Meta::default(),
-            monitor_interval: DEFAULT_MONITOR_INTERVAL,
             history: HistoryLimits::new(),
             panics: PanicHook::default(),
         }
@@ -237,14 +234,6 @@ impl HealthBuilder {
         self
     }
 
-    /// How often a `Health` with [subscribers](Health::subscribe) re-evaluates every kind, so that
-    /// changes surface without requests (default 1 s). Cached and polled probes are read as any
-    /// request reads them; an uncached probe runs this often while someone subscribes.
-    pub fn monitor_interval(mut self, every: Duration) -> Self {
-        self.monitor_interval = every;
-        self
-    }
-
     /// How many recent runs each probe keeps for [`Health::history`] and the dashboard (default
     /// 120 runs and 64 KiB per probe).
     ///
@@ -307,7 +296,6 @@ impl HealthBuilder {
             registered,
             observers,
             meta,
-            monitor_interval,
             history,
             panics,
         } = self;
@@ -315,9 +303,6 @@ impl HealthBuilder {
             .into_iter()
             .map(|type_name| Problem::DuplicateState { type_name })
             .collect();
-        if monitor_interval.is_zero() {
-            problems.push(Problem::ZeroMonitorInterval);
-        }
         let specs = probe::registered()
             .map(ProbeSpec::from_def)
             .filter(|spec| registered(&spec.meta.info()))
@@ -376,7 +361,7 @@ impl HealthBuilder {
         if panics != PanicHook::Leave {
             crate::engine::install_panic_hook();
         }
-        let hub = Arc::new(Hub::new(monitor_interval));
+        let hub = Arc::new(Hub::new());
         let ctx = RunCtx {
             state: Arc::new(state),
             observers,
@@ -448,8 +433,6 @@ pub enum Problem {
         /// What is wrong.
         reason: NameError,
     },
-    /// [`HealthBuilder::monitor_interval`] is zero.
-    ZeroMonitorInterval,
     /// A probe's tag is not usable in a query string.
     InvalidTag {
         /// The probe.
@@ -478,9 +461,6 @@ impl fmt::Display for Problem {
                 "state of type `{type_name}` was supplied twice: supply each type once (wrap distinct values in newtypes)"
             ),
             Problem::InvalidOptions { probe, error } => write!(f, "{probe}: {error}"),
-            Problem::ZeroMonitorInterval => f.write_str(
-                "`monitor_interval` must be greater than zero: it is how often a subscribed `Health` re-evaluates",
-            ),
             Problem::InvalidName { probe, reason } => write!(f, "{probe}: {reason}"),
             Problem::InvalidTag { probe, tag, error } => {
                 write!(f, "{probe}: invalid tag {tag:?}: {error}")

@@ -2,11 +2,16 @@
 //! stream, or your own code.
 //!
 //! Every subscriber sees every change: a probe's reported status changing (or its first result),
-//! and a kind's aggregate status or gate changing; and every probe run, changed or not. While at least one subscription is alive, one
-//! task per `Health` re-evaluates every kind every
-//! [`monitor_interval`](crate::HealthBuilder::monitor_interval) (default 1 s), so that changes
-//! surface without requests; cached and polled probes are read as any request reads them. The
-//! buffer is bounded: a subscriber that falls behind gets [`Event::Lagged`] and should start
+//! and a kind's aggregate status or gate changing; and every probe run, changed or not.
+//!
+//! Watching runs nothing. Events come from the runs that happen anyway: requests, refreshes of
+//! cached results and the polls of `interval` probes. When a run changes a probe's status, its
+//! kind's aggregate is worked out again from every probe's latest result, without running any,
+//! and published if it changed. A probe that nothing runs (an uncached one nobody requests) stays
+//! as it last was, however long a dashboard tab or a gRPC `Watch` stays open. Give a probe an
+//! [`interval`](crate::ProbeOptions::interval) when its changes must surface without requests.
+//!
+//! The buffer is bounded: a subscriber that falls behind gets [`Event::Lagged`] and should start
 //! again from a fresh report.
 //!
 //! When the server stops (a `Shutdown`'s grace period is over: see
@@ -14,8 +19,8 @@
 //! (a gRPC `Watch`, server-sent events) should end then, or the server's graceful stop would wait
 //! for it forever.
 
-use std::sync::{Arc, Mutex, Weak};
-use std::time::{Duration, SystemTime};
+use std::sync::Arc;
+use std::time::SystemTime;
 
 use tokio::sync::{broadcast, watch};
 
@@ -28,9 +33,6 @@ use crate::{Kind, Status};
 
 /// How many events a subscriber may fall behind before it gets [`Event::Lagged`].
 pub(crate) const EVENT_BUFFER: usize = 256;
-
-/// The default [`monitor_interval`](crate::HealthBuilder::monitor_interval): 1 s.
-pub(crate) const DEFAULT_MONITOR_INTERVAL: Duration = Duration::from_secs(1);
 
 /// One change.
 #[derive(Clone, Debug, PartialEq)]
@@ -100,13 +102,12 @@ pub struct AggregateEvent {
     pub time: SystemTime,
 }
 
-/// A subscription to a `Health`'s [`Event`]s; see [`Health::subscribe`](crate::Health::subscribe). While one is alive, the
-/// `Health` re-evaluates every kind every monitor interval. Dropping it unsubscribes.
+/// A subscription to a `Health`'s [`Event`]s; see [`Health::subscribe`](crate::Health::subscribe).
+/// It runs nothing, and costs nothing until an event is sent. Dropping it unsubscribes.
 #[derive(Debug)]
 pub struct Subscription {
     receiver: broadcast::Receiver<Event>,
     ended: watch::Receiver<bool>,
-    _monitor: Option<Arc<Monitor>>,
 }
 
 impl Subscription {
@@ -124,19 +125,11 @@ impl Subscription {
                 Err(broadcast::error::RecvError::Lagged(missed)) => {
                     return Event::Lagged { missed };
                 }
-                // The sender lives as long as the `Health`, which the monitor keeps alive; without
-                // a runtime there is no monitor, and nothing more will come.
+                // The last `Health` clone is gone: nothing more will come.
                 Err(broadcast::error::RecvError::Closed) => std::future::pending().await,
             }
         }
     }
-}
-
-/// The task that re-evaluates a subscribed `Health`; it stops when the last subscription that
-/// holds it is dropped.
-#[derive(Debug)]
-pub(crate) struct Monitor {
-    pub(crate) _stop: watch::Sender<()>,
 }
 
 /// The sending side, held by the `Health`.
@@ -144,17 +137,13 @@ pub(crate) struct Hub {
     sender: broadcast::Sender<Event>,
     /// `true` once [`Health::end_subscriptions`](crate::Health::end_subscriptions) was called.
     pub(crate) ended: watch::Sender<bool>,
-    pub(crate) monitor: Mutex<Weak<Monitor>>,
-    pub(crate) interval: Duration,
 }
 
 impl Hub {
-    pub(crate) fn new(interval: Duration) -> Self {
+    pub(crate) fn new() -> Self {
         Hub {
             sender: broadcast::Sender::new(EVENT_BUFFER),
             ended: watch::Sender::new(false),
-            monitor: Mutex::new(Weak::new()),
-            interval,
         }
     }
 
@@ -166,12 +155,11 @@ impl Hub {
         }
     }
 
-    /// A new subscription, holding `monitor` (if one runs) alive.
-    pub(crate) fn subscribe(&self, monitor: Option<Arc<Monitor>>) -> Subscription {
+    /// A new subscription.
+    pub(crate) fn subscribe(&self) -> Subscription {
         Subscription {
             receiver: self.sender.subscribe(),
             ended: self.ended.subscribe(),
-            _monitor: monitor,
         }
     }
 }

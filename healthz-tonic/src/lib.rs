@@ -94,9 +94,12 @@
 //! - **`Check`** on a whole scope goes through [`Health::render`], so it shares the HTTP
 //!   endpoints' render cache and single flight: a cached answer costs no probe run.
 //! - **`Watch`** sends the current status at once, then a message each time the serving status
-//!   changes. It is built on [`Health::subscribe`]: one shared monitor re-evaluates the probes
-//!   while someone watches, not one poll per client, and a probe's new result reaches the
-//!   watchers of its kind as soon as it is known. A stream the client drops leaves no task behind.
+//!   changes. It is built on [`Health::subscribe`] and runs no probe after the first status:
+//!   however long a client watches (client-side health checking never stops), it follows the
+//!   runs that happen anyway (requests, cache refreshes, `interval` polls), and a probe's new
+//!   result reaches the watchers of its kind as soon as it is known. Give a probe an `interval`
+//!   when watchers must see its changes without requests. A stream the client drops leaves no
+//!   task behind.
 //! - **`List`** is not served: tonic-health 0.14 does not define it (its proto predates the
 //!   method), so this service cannot add it.
 //!

@@ -36,9 +36,9 @@ impl Stream for WatchStream {
 /// The stream for `target` (`None`: a name healthz does not serve, which stays
 /// `SERVICE_UNKNOWN`: the probes of a `Health` are fixed when it is built).
 ///
-/// It subscribes before its first evaluation, so no change between the two is missed. No task is
-/// spawned: tonic polls the stream on the connection's task, and the subscription's shared
-/// monitor stops with the last subscriber.
+/// It subscribes before its first evaluation, so no change between the two is missed. After that
+/// it runs nothing: it follows the events that requests, cache refreshes and `interval` polls
+/// cause. No task is spawned: tonic polls the stream on the connection's task.
 pub(crate) fn stream(health: Health, target: Option<Target<Box<str>>>) -> WatchStream {
     let watch = Watching {
         events: health.subscribe(),
@@ -65,8 +65,10 @@ enum Reading {
     Ignore,
     /// The target's status is now this.
     Status(Status),
-    /// The target's status may have changed: evaluate it.
+    /// Events were missed: evaluate the target again.
     Evaluate,
+    /// Everything together: the worst of every kind's last published status.
+    Everything,
 }
 
 impl Watching {
@@ -83,6 +85,7 @@ impl Watching {
                         Reading::Ignore => continue,
                         Reading::Status(status) => serving(status),
                         Reading::Evaluate => self.evaluate().await,
+                        Reading::Everything => serving(self.everything()),
                     },
                 }
             };
@@ -100,35 +103,35 @@ impl Watching {
         }
     }
 
+    /// The worst of every kind's last published status (a kind nothing has published yet
+    /// counts as passing: the first evaluation published all three).
+    fn everything(&self) -> Status {
+        Kind::ALL
+            .into_iter()
+            .filter_map(|kind| self.health.last_status(kind))
+            .max()
+            .unwrap_or(Status::Pass)
+    }
+
     fn reading(&self, event: &Event) -> Reading {
         let Some(target) = &self.target else {
             return Reading::Ignore;
         };
         match (target, event) {
-            // Missed events: start again from the current status. Everything together: any
-            // change may change it.
-            (_, Event::Lagged { .. })
-            | (Target::Scope(Scope::All), Event::Probe(_) | Event::Aggregate(_)) => {
-                Reading::Evaluate
-            }
+            // Missed events: start again from the current status.
+            (_, Event::Lagged { .. }) => Reading::Evaluate,
+            (Target::Scope(Scope::All), Event::Aggregate(_)) => Reading::Everything,
             (Target::Probe(kind, name), Event::Probe(change))
                 if change.kind == *kind && *change.name == **name =>
             {
                 Reading::Status(change.to)
             }
+            // A probe's new result (a polled probe's, say) is followed by its kind's aggregate,
+            // worked out from the latest results when it changes.
             (Target::Scope(Scope::Kind(kind)), Event::Aggregate(change))
                 if change.kind == *kind =>
             {
                 Reading::Status(change.to)
-            }
-            // A probe's new result (a polled probe's, say) changes its kind's aggregate before
-            // anything evaluates the kind again: evaluate it now (cached results are read, not
-            // run again). Readiness also waits on startup.
-            (Target::Scope(Scope::Kind(kind)), Event::Probe(change))
-                if change.kind == *kind
-                    || (*kind == Kind::Readiness && change.kind == Kind::Startup) =>
-            {
-                Reading::Evaluate
             }
             _ => Reading::Ignore,
         }

@@ -36,9 +36,9 @@ async fn client(addr: SocketAddr) -> HealthClient<Channel> {
     healthz_tests::grpc::client(&format!("http://{addr}")).await
 }
 
-/// A polled probe (`interval = 20ms`) flips; nothing asks for readiness meanwhile (the monitor
-/// interval is 10 s), yet every `Watch` of it sees the change within 100 ms of the probe's new
-/// result (the moment its event is published).
+/// A polled probe (`interval = 20ms`) flips; nothing asks for readiness meanwhile, yet every
+/// `Watch` of it sees the change within 100 ms of the probe's new result (the moment its event is
+/// published).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_sees_a_polled_probe_flip_within_100ms() {
     let up = Arc::new(AtomicBool::new(true));
@@ -54,7 +54,6 @@ async fn watch_sees_a_polled_probe_flip_within_100ms() {
             },
         )
         .readiness("database", ProbeOptions::new(), || async {})
-        .monitor_interval(Duration::from_secs(10))
         .build()
         .unwrap();
     let (addr, server) = serve(HealthService::new(health.clone()), std::future::pending()).await;
@@ -221,4 +220,99 @@ async fn health_layer_serves_http_beside_grpc_on_one_port() {
         .expect("the server stops")
         .unwrap()
         .unwrap();
+}
+
+/// Watching runs nothing. An event stream and a `Watch` stay open for 10 s beside an uncached
+/// probe: it runs no more than the one evaluation that opened the `Watch`. A polled probe's
+/// change still reaches both within its interval, with nobody requesting anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_stream_and_watch_run_no_probe_yet_see_a_polled_change() {
+    use healthz_core::web::{Endpoints, HealthLayer};
+    use std::sync::atomic::AtomicUsize;
+
+    const POLL: Duration = Duration::from_millis(500);
+    let up = Arc::new(AtomicBool::new(true));
+    let runs = Arc::new(AtomicUsize::new(0));
+    let health = Health::builder()
+        .without_registered()
+        .readiness("upstream", ProbeOptions::new().interval(POLL), {
+            let up = Arc::clone(&up);
+            move || std::future::ready(up.load(Ordering::SeqCst))
+        })
+        .readiness("database", ProbeOptions::new(), {
+            let runs = Arc::clone(&runs);
+            move || {
+                runs.fetch_add(1, Ordering::SeqCst);
+                std::future::ready(())
+            }
+        })
+        .build()
+        .unwrap();
+    let endpoints = Endpoints::builder(health.clone())
+        .dashboard(true)
+        .build()
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(
+        Server::builder()
+            .accept_http1(true)
+            .layer(HealthLayer::new(endpoints))
+            .add_service(HealthService::new(health.clone()))
+            .serve_with_incoming(TcpIncoming::from(listener)),
+    );
+
+    let mut grpc = client(addr).await;
+    let mut watching = watch(&mut grpc, "readyz").await;
+    // The poller's first result may come after the first evaluation: wait for SERVING.
+    let mut first = next(&mut watching, Duration::from_secs(5)).await;
+    if first == Some(ServingStatus::NotServing) {
+        first = next(&mut watching, Duration::from_secs(5)).await;
+    }
+    assert_eq!(first, Some(ServingStatus::Serving));
+    let mut stream = reqwest::get(format!("http://{addr}/healthz/events"))
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    let opened = runs.load(Ordering::SeqCst);
+    assert!(opened >= 1, "the Watch's first status evaluated readiness");
+
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        opened,
+        "watching ran the uncached probe"
+    );
+
+    up.store(false, Ordering::SeqCst);
+    let flipped = Instant::now();
+    let limit = POLL.mul_f64(1.1) + Duration::from_millis(200);
+    assert_eq!(
+        next(&mut watching, limit).await,
+        Some(ServingStatus::NotServing)
+    );
+    let mut text = String::new();
+    let seen = tokio::time::timeout(limit, async {
+        loop {
+            let chunk = stream
+                .chunk()
+                .await
+                .unwrap()
+                .expect("the stream stays open");
+            text.push_str(std::str::from_utf8(&chunk).unwrap());
+            let failed = text.lines().any(|line| {
+                line.starts_with(
+                    "data: {\"from\":\"pass\",\"kind\":\"readiness\",\"status\":\"fail\"",
+                )
+            });
+            if failed {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(seen.is_ok(), "no readiness failure on the stream: {text}");
+    assert!(flipped.elapsed() <= limit, "{:?}", flipped.elapsed());
+    assert_eq!(runs.load(Ordering::SeqCst), opened);
+    server.abort();
 }

@@ -69,7 +69,7 @@ pub(crate) struct Snapshot {
 }
 
 /// Locks `mutex`, whether or not a panic poisoned it: the run-time state's locks (the engine's,
-/// the published statuses, the event monitor) guard no invariant that a panic could break
+/// the published statuses, the pollers' stop signal) guard no invariant that a panic could break
 /// halfway (each is held for a read, a swap or a push).
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)

@@ -108,6 +108,11 @@ impl Slot {
         }
     }
 
+    /// The latest result stored, if any, however old.
+    pub(crate) fn latest(&self) -> Option<Arc<Snapshot>> {
+        lock(&self.latest).clone()
+    }
+
     /// The id of the latest result stored, if any.
     #[cfg(feature = "web")]
     pub(crate) fn latest_id(&self) -> Option<u64> {

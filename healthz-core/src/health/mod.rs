@@ -1,16 +1,17 @@
 //! [`Health`]: the evaluated set of probes a service serves. Every public method of `Health` is
-//! in this module or its children: evaluating ([`evaluation`]), rendering bodies ([`render`],
-//! for the endpoints) and subscribing to changes ([`subscribe`]).
+//! in this module or its children: evaluating ([`evaluation`]), publishing each kind's aggregate
+//! ([`publish`]), rendering bodies ([`render`], for the endpoints) and subscribing to changes
+//! ([`subscribe`]).
 
 mod evaluation;
+mod publish;
 #[cfg(feature = "web")]
 pub(crate) mod render;
 mod subscribe;
 
 use std::fmt;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use std::time::SystemTime;
 
 use futures_util::future::join_all;
 use tokio::sync::watch;
@@ -19,7 +20,7 @@ pub use evaluation::{Evaluation, ProbeEvaluation};
 
 use crate::engine::gate::{Gates, Readiness};
 use crate::engine::{Now, Read, RunCtx, Slot, lock, poller};
-use crate::events::{AggregateEvent, Event, Hub};
+use crate::events::Hub;
 use crate::gate::Gate;
 use crate::history::Run;
 use crate::probe::{ProbeInfo, ProbeMeta};
@@ -69,8 +70,12 @@ pub(crate) struct Inner {
     /// Each kind's last published status and gate, for change events.
     published: Mutex<[Option<Published>; 3]>,
     ready: watch::Sender<bool>,
-    /// Dropping this sender (with the last `Health`) stops the pollers.
-    pollers: OnceLock<watch::Sender<()>>,
+    /// Whether any probe has an `interval`, so that evaluations look after its poller.
+    polled: bool,
+    /// The pollers' stop signal: dropping it (with the last `Health`, or to start them again
+    /// elsewhere) stops them. Each poller holds a receiver, so a closed sender means they are
+    /// gone with the runtime they ran on.
+    pollers: Mutex<Option<watch::Sender<()>>>,
 }
 
 /// A kind's published status and the gate that decided it.
@@ -80,15 +85,19 @@ type Published = (Status, Option<Gate>);
 type Evaluated = (Status, Option<Gate>, Vec<CheckResult>);
 
 impl Health {
+    /// A `Health` of these slots. The engine's sink becomes one that also publishes each kind's
+    /// aggregate when a run changes a probe's status ([`publish`]).
     pub(crate) fn from_parts(
         slots: [Vec<Arc<Slot>>; 3],
-        ctx: RunCtx,
+        mut ctx: RunCtx,
         meta: Meta,
         hub: Arc<Hub>,
     ) -> Self {
         let started = slots[Kind::Startup.index()].is_empty();
-        let health = Health {
-            inner: Arc::new(Inner {
+        let polled = slots.iter().flatten().any(|slot| slot.is_polled());
+        let inner = Arc::new_cyclic(|health| {
+            ctx.sink = Arc::new(publish::Republish::new(Arc::clone(&hub), health.clone()));
+            Inner {
                 slots,
                 ctx: Arc::new(ctx),
                 meta: Arc::new(meta.sealed()),
@@ -98,9 +107,11 @@ impl Health {
                 hub,
                 published: Mutex::new([None, None, None]),
                 ready: watch::Sender::new(false),
-                pollers: OnceLock::new(),
-            }),
-        };
+                polled,
+                pollers: Mutex::new(None),
+            }
+        });
+        let health = Health { inner };
         let probes: Vec<ProbeInfo<'_>> = Kind::ALL
             .into_iter()
             .flat_map(|kind| health.probes(kind))
@@ -128,27 +139,38 @@ impl Health {
         &self.inner
     }
 
-    /// Starts the background pollers of `interval` probes, once, if a Tokio runtime is running.
+    /// Starts the pollers of `interval` probes on the current Tokio runtime, if one is running,
+    /// unless they are running already. `build()` and every evaluation call it, so pollers whose
+    /// runtime has shut down (a `block_on` warm-up's, a test's, a restarted worker's) start again
+    /// on the runtime of the next evaluation: one lock and one load per evaluation, and only
+    /// when some probe has an `interval`.
     fn start_pollers(&self) {
         let inner = &self.inner;
-        if inner.pollers.get().is_some() {
+        if !inner.polled {
+            return;
+        }
+        let mut pollers = lock(&inner.pollers);
+        if pollers.as_ref().is_some_and(|stop| !stop.is_closed()) {
             return;
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        inner.pollers.get_or_init(|| {
-            let (stop, _) = watch::channel(());
-            for slot in inner.slots.iter().flatten().filter(|s| s.is_polled()) {
-                poller::spawn(
-                    &runtime,
-                    Arc::clone(slot),
-                    Arc::clone(&inner.ctx),
-                    stop.subscribe(),
-                );
-            }
-            stop
-        });
+        if pollers.is_some() {
+            tracing::info!(
+                "the runtime the pollers of `interval` probes ran on has shut down: they start again on this one"
+            );
+        }
+        let (stop, _) = watch::channel(());
+        for slot in inner.slots.iter().flatten().filter(|s| s.is_polled()) {
+            poller::spawn(
+                &runtime,
+                Arc::clone(slot),
+                Arc::clone(&inner.ctx),
+                stop.subscribe(),
+            );
+        }
+        *pollers = Some(stop);
     }
 
     /// Evaluates a scope: see [`Evaluation`].
@@ -468,52 +490,6 @@ impl Health {
         ready
     }
 
-    /// Records a kind's aggregate (and the gate that decided it) for watchers, observers and
-    /// subscribers.
-    fn publish(&self, kind: Kind, status: Status, gate: Option<&Gate>) {
-        let inner = &self.inner;
-        let previous = {
-            let mut published = lock(&inner.published);
-            let last = &mut published[kind.index()];
-            if last
-                .as_ref()
-                .is_some_and(|(s, g)| *s == status && g.as_ref() == gate)
-            {
-                None
-            } else {
-                Some(last.replace((status, gate.cloned())))
-            }
-        };
-        let Some(previous) = previous else {
-            return;
-        };
-        if previous.as_ref().map(|(_, g)| g.as_ref()) != Some(gate)
-            && (previous.is_some() || gate.is_some())
-        {
-            inner.ctx.notify_gate(kind, gate);
-        }
-        let previous = previous.map(|(s, _)| s);
-        let from = previous;
-        if from != Some(status) {
-            tracing::info!(kind = %kind, status = %status, "aggregate status changed");
-            inner.ctx.notify_aggregate(kind, status);
-            if kind == Kind::Readiness && status.is_healthy() {
-                inner
-                    .ready
-                    .send_if_modified(|ready| !std::mem::replace(ready, true));
-            }
-        }
-        inner.hub.send(|| {
-            Event::Aggregate(AggregateEvent {
-                kind,
-                from,
-                to: status,
-                gate: gate.cloned(),
-                time: SystemTime::now(),
-            })
-        });
-    }
-
     /// Makes readiness fail at once with output `draining`, while liveness stays up: call it when
     /// shutdown begins, so load balancers stop sending traffic before the server stops.
     /// Draining cannot be undone.
@@ -560,18 +536,14 @@ impl Health {
 
     /// Undoes [`refuse_traffic`](Self::refuse_traffic): readiness is decided by its probes again
     /// (and by startup). After [`drain`](Self::drain) it changes nothing: draining wins. The new
-    /// readiness is evaluated at once on the current Tokio runtime, so subscribers and metrics see
-    /// the change without waiting for a request.
+    /// readiness is published at once from the probes' latest results, without running them, so
+    /// subscribers and metrics see the change without waiting for a request (when a readiness
+    /// probe has no result yet, the next evaluation publishes it).
     pub fn accept_traffic(&self) {
         if let Some(reason) = self.inner.gates.accept() {
             tracing::info!(was = %reason, "accepting traffic again");
-            if !self.is_draining()
-                && let Ok(runtime) = tokio::runtime::Handle::try_current()
-            {
-                let health = self.clone();
-                drop(runtime.spawn(async move {
-                    health.evaluate(Scope::Kind(Kind::Readiness), &[]).await;
-                }));
+            if !self.is_draining() {
+                self.republish(Kind::Readiness);
             }
         }
     }

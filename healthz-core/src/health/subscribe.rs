@@ -1,21 +1,14 @@
-//! Following a [`Health`]'s changes: [`Health::subscribe`], and the monitor that re-evaluates a
-//! subscribed `Health`.
-
-use std::sync::Arc;
-use std::time::Duration;
-
-use tokio::sync::watch;
+//! Following a [`Health`]'s changes: [`Health::subscribe`] and [`Health::end_subscriptions`].
 
 use super::Health;
-use crate::engine::lock;
-use crate::events::{Monitor, Subscription};
-use crate::selection::Scope;
+use crate::events::Subscription;
 
 impl Health {
-    /// Subscribes to this `Health`'s status changes.
+    /// Subscribes to this `Health`'s status changes. Subscribing runs nothing: events come from
+    /// the runs that requests, cache refreshes and `interval` polls make (see
+    /// [`events`](crate::events)).
     ///
     /// ```
-    /// use std::time::Duration;
     /// use healthz_core::events::Event;
     /// use healthz_core::{Health, Kind, ProbeOptions, Status};
     ///
@@ -24,7 +17,6 @@ impl Health {
     /// let health = Health::builder()
     ///     .without_registered()
     ///     .readiness("db", ProbeOptions::new(), || async {})
-    ///     .monitor_interval(Duration::from_millis(50))
     ///     .build()?;
     /// let mut events = health.subscribe();
     /// health.drain();
@@ -39,14 +31,7 @@ impl Health {
     /// # Ok(()) }
     /// ```
     pub fn subscribe(&self) -> Subscription {
-        let hub = &self.inner().hub;
-        let mut monitor = lock(&hub.monitor);
-        let running = monitor.upgrade().or_else(|| {
-            let started = self.start_monitor(hub.interval)?;
-            *monitor = Arc::downgrade(&started);
-            Some(started)
-        });
-        hub.subscribe(running)
+        self.inner().hub.subscribe()
     }
 
     /// Ends every subscription, present and future: their [`recv`](Subscription::recv) returns
@@ -70,25 +55,5 @@ impl Health {
     /// ```
     pub fn end_subscriptions(&self) {
         self.inner().hub.ended.send_replace(true);
-    }
-
-    /// Spawns the monitor, if a Tokio runtime is running.
-    fn start_monitor(&self, interval: Duration) -> Option<Arc<Monitor>> {
-        let runtime = tokio::runtime::Handle::try_current().ok()?;
-        let (stop, mut stopped) = watch::channel(());
-        let health = self.clone();
-        runtime.spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = health.evaluate(Scope::All, &[]) => {}
-                    _ = stopped.changed() => return,
-                }
-                tokio::select! {
-                    () = tokio::time::sleep(interval) => {}
-                    _ = stopped.changed() => return,
-                }
-            }
-        });
-        Some(Arc::new(Monitor { _stop: stop }))
     }
 }

@@ -299,7 +299,7 @@ async fn snapshot(
         if kind != Kind::Readiness && health.probes(kind).next().is_none() {
             continue;
         }
-        // What the kind last published, as the monitor and the requests left it: opening a
+        // What the kind last published, as the runs and the requests left it: opening a
         // stream runs no probe (a thousand clients connecting at once would otherwise run every
         // uncached probe a thousand times, and flood every stream with their runs). Only a kind
         // nothing has evaluated yet is evaluated, once.
@@ -464,7 +464,7 @@ mod tests {
         );
         assert!(first.ends_with("}\n\n"), "{first}");
         let started = tokio::time::Instant::now();
-        // Aggregate events from the monitor's first evaluation may come first.
+        // Aggregate events from the first evaluation may come first.
         loop {
             let chunk = next(&mut stream).await.unwrap();
             if chunk == ": heartbeat\n\n" {
