@@ -10,7 +10,7 @@ local paths = {
   "/readyz/dependency-03",
   "/readyz?exclude=dependency-01",
   "/startupz",
-  "/fast/readyz",
+  "/livez?verbose",
 }
 local limit = tonumber(os.getenv("WRK_LIMIT") or "0")
 local done_file = os.getenv("WRK_DONE_FILE")

@@ -153,7 +153,7 @@ struct Args {
     framework: Framework,
     ready_probes: usize,
     /// `--dashboard`: serve `/healthz/ui` and `/healthz/events` too (off by default, so that the
-    /// routes the other benchmarks measure stay as they were).
+    /// routes the other benchmarks measure are the same with and without it).
     dashboard: bool,
 }
 
@@ -476,8 +476,8 @@ async fn serve_grpc(args: Args) -> std::io::Result<()> {
 
 async fn serve(args: Args) -> std::io::Result<()> {
     let runs = Arc::new(Runs::new(args.ready_probes));
-    // What /readyz and /livez serve now: /bare serves the same bytes (`?livez` for /livez's), so
-    // each pair moves the same payload.
+    // What /readyz and /livez serve at start: /bare serves the same bytes (`?livez` for
+    // /livez's), so each pair moves the same payload.
     let (health, bodies) = service(&runs).await?;
     let hang = hanging(&runs).map_err(std::io::Error::other)?;
     let runtimes = Arc::new(Runtimes::default());
