@@ -1548,8 +1548,16 @@ async fn event_streams_show_no_outputs_to_callers_without_details(adapter: Adapt
         })
         .await;
     let mut seen = vec![snapshot, history, change];
-    // And a run or two.
-    seen.push(events.until("a run", |name, _| name == "run").await);
+    // And a run or two, which a request makes: the stream runs nothing itself.
+    // The failing probe's own path runs it, gate or not: its run event must hide its output.
+    get(&server, "/readyz/database").await;
+    seen.push(
+        events
+            .until("a run of database", |name, data| {
+                name == "run" && data["name"] == "database"
+            })
+            .await,
+    );
     for event in seen {
         let text = event.to_string();
         for hidden in [
