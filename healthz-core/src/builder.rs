@@ -12,8 +12,7 @@ use healthz_rules::{NameError, RuleError, TagError, check_name, check_tag};
 
 use crate::Kind;
 use crate::check::IntoCheck;
-use crate::engine::{HistoryLimits, PanicHook, RunCtx, Sink, Slot};
-use crate::events::Hub;
+use crate::engine::{HistoryLimits, PanicHook, RunCtx, Slot};
 use crate::health::Health;
 use crate::observe::Observer;
 use crate::options::ProbeOptions;
@@ -361,16 +360,14 @@ impl HealthBuilder {
         if panics != PanicHook::Leave {
             crate::engine::install_panic_hook();
         }
-        let hub = Arc::new(Hub::new());
-        let ctx = RunCtx {
+        Ok(Health::from_parts(slots, meta, |sink| RunCtx {
             state: Arc::new(state),
             observers,
-            sink: Arc::clone(&hub) as Arc<dyn Sink>,
+            sink,
             history,
             panics,
             changes: Default::default(),
-        };
-        Ok(Health::from_parts(slots, ctx, meta, hub))
+        }))
     }
 }
 

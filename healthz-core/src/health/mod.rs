@@ -19,7 +19,7 @@ use tokio::sync::watch;
 pub use evaluation::{Evaluation, ProbeEvaluation};
 
 use crate::engine::gate::{Gates, Readiness};
-use crate::engine::{Now, Read, RunCtx, Slot, lock, poller};
+use crate::engine::{Now, Read, RunCtx, Sink, Slot, lock, poller};
 use crate::events::Hub;
 use crate::gate::Gate;
 use crate::history::Run;
@@ -85,21 +85,22 @@ type Published = (Status, Option<Gate>);
 type Evaluated = (Status, Option<Gate>, Vec<CheckResult>);
 
 impl Health {
-    /// A `Health` of these slots. The engine's sink becomes one that also publishes each kind's
-    /// aggregate when a run changes a probe's status ([`publish`]).
+    /// A `Health` of these slots, whose runs `ctx` makes around the engine's sink: the event hub,
+    /// which also publishes each kind's aggregate when a run changes a probe's status
+    /// ([`publish`]).
     pub(crate) fn from_parts(
         slots: [Vec<Arc<Slot>>; 3],
-        mut ctx: RunCtx,
         meta: Meta,
-        hub: Arc<Hub>,
+        ctx: impl FnOnce(Arc<dyn Sink>) -> RunCtx,
     ) -> Self {
         let started = slots[Kind::Startup.index()].is_empty();
         let polled = slots.iter().flatten().any(|slot| slot.is_polled());
+        let hub = Arc::new(Hub::new());
         let inner = Arc::new_cyclic(|health| {
-            ctx.sink = Arc::new(publish::Republish::new(Arc::clone(&hub), health.clone()));
+            let sink = publish::Republish::new(Arc::clone(&hub), health.clone());
             Inner {
                 slots,
-                ctx: Arc::new(ctx),
+                ctx: Arc::new(ctx(Arc::new(sink))),
                 meta: Arc::new(meta.sealed()),
                 gates: Gates::new(started),
                 #[cfg(feature = "web")]
