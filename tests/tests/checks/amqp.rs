@@ -86,7 +86,7 @@ async fn supervised(url: String) -> (Arc<RwLock<Arc<Connection>>>, JoinHandle<()
             if given_up || since.elapsed() > Duration::from_secs(2) {
                 let properties = ConnectionProperties::default().enable_auto_recover();
                 let attempt = Connection::connect(&url, properties);
-                if let Ok(Ok(fresh)) = tokio::time::timeout(Duration::from_secs(1), attempt).await {
+                if let Ok(Ok(fresh)) = tokio::time::timeout(Duration::from_secs(3), attempt).await {
                     *watched.write().expect("not poisoned") = Arc::new(fresh);
                     failing_since = None;
                 }
