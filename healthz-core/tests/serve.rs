@@ -7,7 +7,7 @@ use std::future::IntoFuture as _;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use healthz_core::web::Endpoints;
+use healthz_core::web::{AccessPolicy, Endpoints};
 use healthz_core::{Health, ProbeOptions, Shutdown, serve};
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::net::{TcpListener, TcpStream};
@@ -113,7 +113,11 @@ async fn closed_within(reader: &mut BufReader<TcpStream>, within: Duration) -> b
 
 #[tokio::test]
 async fn requests_share_a_kept_alive_connection_and_the_peer_is_the_socket() {
-    let (addr, _stop, _server) = start(Endpoints::new(health())).await;
+    let endpoints = Endpoints::builder(health())
+        .access(AccessPolicy::new().details_on_loopback(true))
+        .build()
+        .unwrap();
+    let (addr, _stop, _server) = start(endpoints).await;
     let mut client = connect(addr).await;
     send(&mut client, b"GET /livez HTTP/1.1\r\nHost: x\r\n\r\n").await;
     let live = read_response(&mut client).await.unwrap();
@@ -263,6 +267,7 @@ async fn a_graceful_shutdown_finishes_the_request_in_flight_then_stops() {
 async fn shutdown_drains_readiness_ends_event_streams_and_stops_the_server() {
     let health = health();
     let endpoints = Endpoints::builder(health.clone())
+        .access(AccessPolicy::new().details_on_loopback(true))
         .dashboard(true)
         .build()
         .unwrap();

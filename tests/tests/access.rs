@@ -272,17 +272,48 @@ fn xff(peer: &str, value: &str) -> test::TestRequest {
 }
 
 #[actix_web::test]
+async fn by_default_no_one_sees_details_without_the_token() {
+    for peer in ["127.0.0.1:5000", "[::1]:5000", "10.1.2.3:5000"] {
+        let answer = call(AccessPolicy::new(), from(peer, "/readyz?verbose")).await;
+        assert_eq!(
+            answer.body, "[-]database failed: reason withheld\nreadyz check failed\n",
+            "{peer}"
+        );
+    }
+    let opted = AccessPolicy::new().details_on_loopback(true);
+    assert!(
+        call(opted.clone(), from("[::1]:5000", "/readyz"))
+            .await
+            .shows_details()
+    );
+    assert!(
+        !call(opted, from("10.1.2.3:5000", "/readyz"))
+            .await
+            .shows_details()
+    );
+}
+
+#[actix_web::test]
 async fn a_local_proxy_does_not_make_its_clients_loopback() {
     // nginx's `proxy_pass http://localhost` connects over `::1` as often as over 127.0.0.1.
     for (policy, peer) in [
-        (AccessPolicy::new(), "127.0.0.1:5000"),
-        (AccessPolicy::new(), "[::1]:5000"),
         (
-            AccessPolicy::new().trust_proxies("127.0.0.1").unwrap(),
+            AccessPolicy::new().details_on_loopback(true),
+            "127.0.0.1:5000",
+        ),
+        (AccessPolicy::new().details_on_loopback(true), "[::1]:5000"),
+        (
+            AccessPolicy::new()
+                .details_on_loopback(true)
+                .trust_proxies("127.0.0.1")
+                .unwrap(),
             "[::1]:5000",
         ),
         (
-            AccessPolicy::new().trust_proxies("::1").unwrap(),
+            AccessPolicy::new()
+                .details_on_loopback(true)
+                .trust_proxies("::1")
+                .unwrap(),
             "127.0.0.1:5000",
         ),
     ] {
@@ -298,7 +329,10 @@ async fn a_local_proxy_does_not_make_its_clients_loopback() {
             "{policy:?} {peer}: a local caller's own"
         );
     }
-    let trusted = AccessPolicy::new().trust_proxies("loopback").unwrap();
+    let trusted = AccessPolicy::new()
+        .details_on_loopback(true)
+        .trust_proxies("loopback")
+        .unwrap();
     for peer in ["127.0.0.1:5000", "127.9.9.9:5000", "[::1]:5000"] {
         for client in ["192.0.2.1", "127.0.0.1", "::1"] {
             let answer = call(trusted.clone(), xff(peer, client)).await;
@@ -316,6 +350,7 @@ async fn a_local_proxy_does_not_make_its_clients_loopback() {
 #[actix_web::test]
 async fn loopback_written_into_a_forwarded_header_is_not_loopback() {
     let policy = AccessPolicy::new()
+        .details_on_loopback(true)
         .trust_proxies("127.0.0.1, 10.0.0.0/8")
         .unwrap();
     for value in [

@@ -4,13 +4,18 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{App, test, web};
-use healthz_actix::{Endpoint, Endpoints, Health};
+use healthz_actix::{AccessPolicy, Endpoint, Endpoints, Health};
 use healthz_tests::{healthy, troubled};
 
 const REMOTE: &str = "203.0.113.9:40000";
 
 async fn call(health: Health, req: test::TestRequest) -> (StatusCode, header::HeaderMap, String) {
-    let app = test::init_service(App::new().service(Endpoints::new(health))).await;
+    // Details for loopback callers, whose addresses these tests vary.
+    let endpoints = Endpoints::builder(health)
+        .access(AccessPolicy::new().details_on_loopback(true))
+        .build()
+        .unwrap();
+    let app = test::init_service(App::new().service(endpoints)).await;
     let res = test::call_service(&app, req.to_request()).await;
     let (status, headers) = (res.status(), res.headers().clone());
     let body = test::read_body(res).await;

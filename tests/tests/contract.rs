@@ -4,7 +4,8 @@
 //! wherever no time is in them. A case is an `async fn(Adapter)`; [`adapters!`] runs each against
 //! all four, so they cannot drift apart.
 //!
-//! Every client here is on loopback. Remote clients are a trusted local proxy's
+//! Every client here is on loopback, and the cases opt in to details for loopback callers
+//! ([`on_loopback`]) unless they test the default. Remote clients are a trusted local proxy's
 //! (`trust_proxies("127.0.0.1")` and `X-Forwarded-For`), which is how they reach a service
 //! behind nginx on the same host.
 
@@ -49,6 +50,8 @@ macro_rules! adapters {
 
 adapters!(
     passing_endpoints_answer_200_with_health_json,
+    the_default_shows_details_to_no_one,
+    a_token_beside_details_on_loopback,
     a_failing_probe_is_503_with_its_reason_for_loopback,
     remote_clients_get_statuses_only,
     verbose_is_kubernetes_text,
@@ -103,9 +106,25 @@ const BODY_CAP: usize = 8 * 1024;
 /// A remote client, as a trusted local proxy reports it.
 const REMOTE: (&str, &str) = ("x-forwarded-for", "203.0.113.9");
 
+/// The policy the cases start from: details for this host's own requests, as the examples opt
+/// in. [`the_default_shows_details_to_no_one`] is the case without it.
+fn on_loopback() -> AccessPolicy {
+    AccessPolicy::new().details_on_loopback(true)
+}
+
+/// `health`'s endpoints under [`on_loopback`].
+fn shown(health: Health) -> Endpoints {
+    builder(health).build().unwrap()
+}
+
+/// A builder of `health`'s endpoints under [`on_loopback`], which `access` replaces.
+fn builder(health: Health) -> healthz_core::web::EndpointsBuilder {
+    Endpoints::builder(health).access(on_loopback())
+}
+
 /// Believes the local proxy, so that [`REMOTE`] is the client.
 fn behind_local_proxy() -> AccessPolicy {
-    AccessPolicy::new().trust_proxies("127.0.0.1").unwrap()
+    on_loopback().trust_proxies("127.0.0.1").unwrap()
 }
 
 /// An answer over TCP.
@@ -162,7 +181,7 @@ async fn get_with(server: &Served, path: &str, headers: &[(&str, &str)]) -> Answ
 }
 
 async fn passing_endpoints_answer_200_with_health_json(adapter: Adapter) {
-    let server = adapter.serve(Endpoints::new(healthy()));
+    let server = adapter.serve(shown(healthy()));
     for path in ["/livez", "/readyz", "/startupz", "/healthz"] {
         let answer = get(&server, path).await;
         assert_eq!(answer.status, 200, "{path}");
@@ -173,8 +192,80 @@ async fn passing_endpoints_answer_200_with_health_json(adapter: Adapter) {
     }
 }
 
+async fn the_default_shows_details_to_no_one(adapter: Adapter) {
+    let health = troubled();
+    let server = adapter.serve(
+        Endpoints::builder(health.clone())
+            .dashboard(true)
+            .build()
+            .unwrap(),
+    );
+    let answer = get(&server, "/readyz").await;
+    assert_eq!(answer.status, 503);
+    assert_eq!(answer.json()["checks"]["database"][0]["status"], "fail");
+    for hidden in ["output", "version", "connection refused", "index is"] {
+        assert!(
+            !answer.body.contains(hidden),
+            "a loopback caller, by default: {hidden} leaked: {}",
+            answer.body
+        );
+    }
+    assert_eq!(get(&server, "/readyz?verbose").await.body, WITHHELD);
+    let mut events = Events::open(&server, "/healthz/events", &[]).await;
+    let (_, snapshot) = events.next().await.expect("a snapshot");
+    assert_eq!(snapshot["details"], false, "{snapshot}");
+    assert!(
+        !snapshot.to_string().contains("connection refused"),
+        "{snapshot}"
+    );
+    events.finish(&health).await;
+
+    let policy = AccessPolicy::new().token(TOKEN).unwrap();
+    let server = adapter.serve(
+        Endpoints::builder(troubled())
+            .access(policy)
+            .build()
+            .unwrap(),
+    );
+    let bearer = format!("Bearer {TOKEN}");
+    assert_eq!(get(&server, "/readyz?verbose").await.body, WITHHELD);
+    assert_eq!(
+        get_with(&server, "/readyz?verbose", &[("authorization", &bearer)])
+            .await
+            .body,
+        DETAILED,
+        "a token still grants details"
+    );
+}
+
+async fn a_token_beside_details_on_loopback(adapter: Adapter) {
+    let policy = behind_local_proxy().token(TOKEN).unwrap();
+    let server = adapter.serve(builder(troubled()).access(policy).build().unwrap());
+    assert_eq!(
+        get(&server, "/readyz?verbose").await.body,
+        DETAILED,
+        "this host's own request, without the token"
+    );
+    assert_eq!(
+        get_with(&server, "/readyz?verbose", &[REMOTE]).await.body,
+        WITHHELD,
+        "a trusted proxy's client, without the token"
+    );
+    let bearer = format!("Bearer {TOKEN}");
+    assert_eq!(
+        get_with(
+            &server,
+            "/readyz?verbose",
+            &[REMOTE, ("authorization", &bearer)]
+        )
+        .await
+        .body,
+        DETAILED
+    );
+}
+
 async fn a_failing_probe_is_503_with_its_reason_for_loopback(adapter: Adapter) {
-    let server = adapter.serve(Endpoints::new(troubled()));
+    let server = adapter.serve(shown(troubled()));
     let answer = get(&server, "/readyz").await;
     assert_eq!(answer.status, 503);
     let json = answer.json();
@@ -197,7 +288,7 @@ async fn a_failing_probe_is_503_with_its_reason_for_loopback(adapter: Adapter) {
 
 async fn remote_clients_get_statuses_only(adapter: Adapter) {
     let server = adapter.serve(
-        Endpoints::builder(troubled())
+        builder(troubled())
             .access(behind_local_proxy())
             .build()
             .unwrap(),
@@ -224,7 +315,7 @@ async fn remote_clients_get_statuses_only(adapter: Adapter) {
 
 async fn verbose_is_kubernetes_text(adapter: Adapter) {
     let server = adapter.serve(
-        Endpoints::builder(troubled())
+        builder(troubled())
             .access(behind_local_proxy())
             .build()
             .unwrap(),
@@ -260,7 +351,7 @@ async fn verbose_is_kubernetes_text(adapter: Adapter) {
 }
 
 async fn accept_text_plain_selects_the_text_form(adapter: Adapter) {
-    let server = adapter.serve(Endpoints::new(troubled()));
+    let server = adapter.serve(shown(troubled()));
     let answer = get_with(&server, "/livez", &[("accept", "text/plain")]).await;
     assert_eq!(answer.header("content-type"), "text/plain; charset=utf-8");
     assert_eq!(answer.body, "[+]event_loop ok\nlivez check passed\n");
@@ -275,7 +366,7 @@ async fn accept_text_plain_selects_the_text_form(adapter: Adapter) {
 
 async fn exclude_leaves_probes_out_and_warns_about_unknown_names(adapter: Adapter) {
     let server = adapter.serve(
-        Endpoints::builder(troubled())
+        builder(troubled())
             .access(behind_local_proxy())
             .build()
             .unwrap(),
@@ -311,7 +402,7 @@ async fn exclude_leaves_probes_out_and_warns_about_unknown_names(adapter: Adapte
 }
 
 async fn one_probe_by_name_and_404_for_unknown_names(adapter: Adapter) {
-    let server = adapter.serve(Endpoints::new(troubled()));
+    let server = adapter.serve(shown(troubled()));
     let answer = get(&server, "/readyz/database").await;
     assert_eq!(answer.status, 503);
     assert_eq!(answer.json()["checks"].as_object().unwrap().len(), 1);
@@ -371,7 +462,7 @@ async fn readiness_fails_until_startup_has_passed(adapter: Adapter) {
         .readiness("database", ProbeOptions::new(), || async {})
         .build()
         .unwrap();
-    let server = adapter.serve(Endpoints::new(health));
+    let server = adapter.serve(shown(health));
     let answer = get(&server, "/readyz").await;
     assert_eq!(answer.status, 503);
     assert_eq!(
@@ -394,7 +485,7 @@ async fn readiness_fails_until_startup_has_passed(adapter: Adapter) {
 
 async fn drain_fails_readiness_and_keeps_liveness(adapter: Adapter) {
     let health = healthy();
-    let server = adapter.serve(Endpoints::new(health.clone()));
+    let server = adapter.serve(shown(health.clone()));
     assert_eq!(get(&server, "/readyz").await.status, 200);
     health.drain();
     let answer = get(&server, "/readyz?verbose").await;
@@ -408,7 +499,7 @@ async fn drain_fails_readiness_and_keeps_liveness(adapter: Adapter) {
 }
 
 async fn head_is_served_like_get(adapter: Adapter) {
-    let server = adapter.serve(Endpoints::new(troubled()));
+    let server = adapter.serve(shown(troubled()));
     for path in ["/readyz", "/livez/event_loop"] {
         let get = get(&server, path).await;
         let head = send(&server, reqwest::Method::HEAD, path, &[]).await;
@@ -419,7 +510,7 @@ async fn head_is_served_like_get(adapter: Adapter) {
 }
 
 async fn other_methods_are_405_with_allow(adapter: Adapter) {
-    let server = adapter.serve(Endpoints::new(troubled()));
+    let server = adapter.serve(shown(troubled()));
     for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"] {
         for path in ["/readyz", "/readyz/database", "/healthz"] {
             let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
@@ -435,7 +526,7 @@ async fn other_methods_are_405_with_allow(adapter: Adapter) {
 }
 
 async fn bad_query_strings_are_400_with_a_message(adapter: Adapter) {
-    let server = adapter.serve(Endpoints::new(troubled()));
+    let server = adapter.serve(shown(troubled()));
     let answer = get(&server, "/readyz?verbose=maybe").await;
     assert_eq!(
         (answer.status, answer.body.as_str()),
@@ -463,7 +554,7 @@ async fn bad_query_strings_are_400_with_a_message(adapter: Adapter) {
 }
 
 async fn every_error_has_a_short_message(adapter: Adapter) {
-    let server = adapter.serve(Endpoints::new(troubled()));
+    let server = adapter.serve(shown(troubled()));
     for (method, path, expected) in [
         (reqwest::Method::GET, "/readyz?verbose=maybe", 400),
         (reqwest::Method::GET, "/readyz/nope", 404),
@@ -492,12 +583,12 @@ async fn warn_status_is_configurable(adapter: Adapter) {
         })
         .build()
         .unwrap();
-    let server = adapter.serve(Endpoints::builder(health).warn_status(207).build().unwrap());
+    let server = adapter.serve(builder(health).warn_status(207).build().unwrap());
     assert_eq!(get(&server, "/readyz").await.status, 207);
 }
 
 async fn prefix_path_and_without(adapter: Adapter) {
-    let endpoints = Endpoints::builder(healthy())
+    let endpoints = builder(healthy())
         .prefix("/health")
         .path(Endpoint::Livez, "/live")
         .without(Endpoint::Healthz)
@@ -528,7 +619,7 @@ async fn bodies_with_many_long_outputs_stay_under_the_cap(adapter: Adapter) {
             },
         );
     }
-    let server = adapter.serve(Endpoints::new(builder.build().unwrap()));
+    let server = adapter.serve(shown(builder.build().unwrap()));
     for path in ["/readyz", "/readyz?verbose", "/healthz"] {
         let answer = get(&server, path).await;
         assert_eq!(answer.status, 503);
@@ -546,13 +637,8 @@ async fn bodies_with_many_long_outputs_stay_under_the_cap(adapter: Adapter) {
 }
 
 async fn the_allowlist_refuses_with_403_before_anything_else(adapter: Adapter) {
-    let policy = AccessPolicy::new().allow("10.0.0.0/8").unwrap();
-    let server = adapter.serve(
-        Endpoints::builder(troubled())
-            .access(policy)
-            .build()
-            .unwrap(),
-    );
+    let policy = on_loopback().allow("10.0.0.0/8").unwrap();
+    let server = adapter.serve(builder(troubled()).access(policy).build().unwrap());
     for (method, path) in [
         (reqwest::Method::GET, "/readyz"),
         (reqwest::Method::GET, "/readyz/nope"),
@@ -574,12 +660,7 @@ async fn the_allowlist_refuses_with_403_before_anything_else(adapter: Adapter) {
 
 async fn the_allowlist_judges_a_trusted_proxys_client(adapter: Adapter) {
     let policy = behind_local_proxy().allow("198.51.100.0/24").unwrap();
-    let server = adapter.serve(
-        Endpoints::builder(troubled())
-            .access(policy)
-            .build()
-            .unwrap(),
-    );
+    let server = adapter.serve(builder(troubled()).access(policy).build().unwrap());
     let allowed = get_with(&server, "/livez", &[("x-forwarded-for", "198.51.100.7")]).await;
     assert_eq!(allowed.status, 200, "the trusted proxy's client is allowed");
     assert_eq!(
@@ -595,12 +676,7 @@ const TOKEN: &str = "c2VjcmV0LXRva2VuLTAxMjM0NTY3";
 
 async fn the_token_unlocks_details_and_a_wrong_one_is_401(adapter: Adapter) {
     let policy = behind_local_proxy().token(TOKEN).unwrap();
-    let server = adapter.serve(
-        Endpoints::builder(troubled())
-            .access(policy)
-            .build()
-            .unwrap(),
-    );
+    let server = adapter.serve(builder(troubled()).access(policy).build().unwrap());
     let bearer = format!("Bearer {TOKEN}");
     let answer = get_with(&server, "/readyz", &[REMOTE]).await;
     assert_eq!(answer.status, 503);
@@ -625,13 +701,8 @@ async fn the_token_unlocks_details_and_a_wrong_one_is_401(adapter: Adapter) {
 }
 
 async fn require_token_refuses_requests_without_it(adapter: Adapter) {
-    let policy = AccessPolicy::new().require_token(TOKEN).unwrap();
-    let server = adapter.serve(
-        Endpoints::builder(troubled())
-            .access(policy)
-            .build()
-            .unwrap(),
-    );
+    let policy = on_loopback().require_token(TOKEN).unwrap();
+    let server = adapter.serve(builder(troubled()).access(policy).build().unwrap());
     let answer = get(&server, "/livez").await;
     assert_eq!(
         (answer.status, answer.body.as_str()),
@@ -661,7 +732,7 @@ async fn a_hanging_probe_is_answered_at_its_timeout(adapter: Adapter) {
         )
         .build()
         .unwrap();
-    let server = adapter.serve(Endpoints::new(health));
+    let server = adapter.serve(shown(health));
     let started = Instant::now();
     let answer = get(&server, "/readyz?verbose").await;
     let elapsed = started.elapsed();
@@ -699,7 +770,7 @@ async fn raw(addr: std::net::SocketAddr, request: &[u8]) -> (u16, String) {
 }
 
 async fn raw_requests_with_odd_bytes_never_get_a_500(adapter: Adapter) {
-    let server = adapter.serve(Endpoints::new(troubled()));
+    let server = adapter.serve(shown(troubled()));
     let long_query = format!(
         "GET /readyz?{} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
         "exclude=a&".repeat(20_000)
@@ -784,19 +855,16 @@ async fn raw_requests_with_odd_bytes_never_get_a_500(adapter: Adapter) {
 #[test]
 fn axum_without_connect_info_treats_the_client_as_unknown() {
     run(Adapter::Axum, |_| async {
-        let server = Adapter::serve_axum_without_connect_info(Endpoints::new(troubled()));
+        let server = Adapter::serve_axum_without_connect_info(shown(troubled()));
         let answer = get(&server, "/readyz?verbose").await;
         assert_eq!(
             answer.body,
             "[-]database failed: reason withheld\n[+]search warn: reason withheld\nreadyz check failed\n",
             "statuses only"
         );
-        let policy = AccessPolicy::new().allow("127.0.0.1").unwrap();
+        let policy = on_loopback().allow("127.0.0.1").unwrap();
         let server = Adapter::serve_axum_without_connect_info(
-            Endpoints::builder(troubled())
-                .access(policy)
-                .build()
-                .unwrap(),
+            builder(troubled()).access(policy).build().unwrap(),
         );
         assert_eq!(
             get(&server, "/livez").await.status,
@@ -826,7 +894,7 @@ fn tagged() -> Health {
 }
 
 async fn tags_select_probes_on_every_endpoint(adapter: Adapter) {
-    let server = adapter.serve(Endpoints::new(tagged()));
+    let server = adapter.serve(shown(tagged()));
     let answer = get(&server, "/readyz?verbose&tag=db").await;
     assert_eq!(
         (answer.status, answer.body.as_str()),
@@ -859,7 +927,7 @@ async fn tags_select_probes_on_every_endpoint(adapter: Adapter) {
 }
 
 async fn groups_answer_at_their_own_path(adapter: Adapter) {
-    let endpoints = Endpoints::builder(tagged())
+    let endpoints = builder(tagged())
         .group("/readyz/db", Kind::Readiness, ["db"])
         .group("/edge", Scope::All, ["core", "eu"])
         .build()
@@ -895,7 +963,7 @@ async fn groups_answer_at_their_own_path(adapter: Adapter) {
             .status,
         405
     );
-    let clash = Endpoints::builder(tagged())
+    let clash = builder(tagged())
         .group("/readyz/search", Kind::Readiness, ["db"])
         .build();
     assert_eq!(
@@ -906,7 +974,7 @@ async fn groups_answer_at_their_own_path(adapter: Adapter) {
 
 async fn details_and_tags_reach_authorized_callers_only(adapter: Adapter) {
     let server = adapter.serve(
-        Endpoints::builder(tagged())
+        builder(tagged())
             .access(behind_local_proxy())
             .build()
             .unwrap(),
@@ -936,7 +1004,7 @@ async fn details_and_tags_reach_authorized_callers_only(adapter: Adapter) {
 async fn refusing_traffic_fails_readiness_until_accepted(adapter: Adapter) {
     let health = healthy();
     let server = adapter.serve(
-        Endpoints::builder(health.clone())
+        builder(health.clone())
             .access(behind_local_proxy())
             .build()
             .unwrap(),
@@ -961,24 +1029,14 @@ async fn refusing_traffic_fails_readiness_until_accepted(adapter: Adapter) {
 }
 
 async fn refused_callers_learn_nothing_whatever_the_method(adapter: Adapter) {
-    let policy = AccessPolicy::new()
+    let policy = on_loopback()
         .allow("10.0.0.0/8")
         .unwrap()
         .require_token(TOKEN)
         .unwrap();
-    let forbidden = adapter.serve(
-        Endpoints::builder(troubled())
-            .access(policy)
-            .build()
-            .unwrap(),
-    );
-    let policy = AccessPolicy::new().require_token(TOKEN).unwrap();
-    let unauthorized = adapter.serve(
-        Endpoints::builder(troubled())
-            .access(policy)
-            .build()
-            .unwrap(),
-    );
+    let forbidden = adapter.serve(builder(troubled()).access(policy).build().unwrap());
+    let policy = on_loopback().require_token(TOKEN).unwrap();
+    let unauthorized = adapter.serve(builder(troubled()).access(policy).build().unwrap());
     for method in [
         "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "BREW",
     ] {
@@ -1013,12 +1071,7 @@ async fn a_forwarded_header_with_an_unclosed_quote_is_not_believed(adapter: Adap
     // The client sends `Forwarded: for=127.0.0.2;x="`, and the trusted proxy appends its own
     // element for the real client, to the same line or as a line of its own.
     let trusted = behind_local_proxy().proxy_header(ProxyHeader::Forwarded);
-    let server = adapter.serve(
-        Endpoints::builder(troubled())
-            .access(trusted.clone())
-            .build()
-            .unwrap(),
-    );
+    let server = adapter.serve(builder(troubled()).access(trusted.clone()).build().unwrap());
     let one_line = [("forwarded", r#"for=127.0.0.2;x=", for=203.0.113.9"#)];
     let two_lines = [
         ("forwarded", r#"for=127.0.0.2;x=""#),
@@ -1041,12 +1094,7 @@ async fn a_forwarded_header_with_an_unclosed_quote_is_not_believed(adapter: Adap
         assert_eq!(answer.body, WITHHELD, "{malformed}");
     }
     let allowed = trusted.allow("127.0.0.0/8, 203.0.113.9").unwrap();
-    let server = adapter.serve(
-        Endpoints::builder(troubled())
-            .access(allowed)
-            .build()
-            .unwrap(),
-    );
+    let server = adapter.serve(builder(troubled()).access(allowed).build().unwrap());
     for headers in [&one_line[..], &two_lines] {
         let answer = get_with(&server, "/livez", headers).await;
         assert_eq!(
@@ -1060,7 +1108,7 @@ async fn a_forwarded_header_with_an_unclosed_quote_is_not_believed(adapter: Adap
 
 async fn loopback_written_into_a_forwarded_header_is_not_loopback(adapter: Adapter) {
     let server = adapter.serve(
-        Endpoints::builder(troubled())
+        builder(troubled())
             .access(behind_local_proxy())
             .build()
             .unwrap(),
@@ -1076,12 +1124,7 @@ async fn loopback_written_into_a_forwarded_header_is_not_loopback(adapter: Adapt
         assert_eq!(answer.body, WITHHELD, "X-Forwarded-For: {xff}");
     }
     let forwarded = behind_local_proxy().proxy_header(ProxyHeader::Forwarded);
-    let server = adapter.serve(
-        Endpoints::builder(troubled())
-            .access(forwarded)
-            .build()
-            .unwrap(),
-    );
+    let server = adapter.serve(builder(troubled()).access(forwarded).build().unwrap());
     for value in [
         r#"for="[::1]:9""#,
         "for=127.0.0.1",
@@ -1101,21 +1144,16 @@ async fn an_untrusted_local_proxys_clients_get_no_details(adapter: Adapter) {
     // nginx on the same host, not trusted (or trusted under the other address family): its
     // requests come from loopback and carry the client in a header nobody believes.
     let policies = [
-        AccessPolicy::new(),
-        AccessPolicy::new().trust_proxies("::1").unwrap(),
-        AccessPolicy::new()
+        on_loopback(),
+        on_loopback().trust_proxies("::1").unwrap(),
+        on_loopback()
             .trust_proxies("::1")
             .unwrap()
             .proxy_header(ProxyHeader::Forwarded),
-        AccessPolicy::new().allow("127.0.0.1").unwrap(),
+        on_loopback().allow("127.0.0.1").unwrap(),
     ];
     for policy in policies {
-        let server = adapter.serve(
-            Endpoints::builder(troubled())
-                .access(policy.clone())
-                .build()
-                .unwrap(),
-        );
+        let server = adapter.serve(builder(troubled()).access(policy.clone()).build().unwrap());
         // Every header a proxy adds, as proxies spell them on the wire.
         for header in [
             REMOTE,
@@ -1139,25 +1177,15 @@ async fn an_untrusted_local_proxys_clients_get_no_details(adapter: Adapter) {
 }
 
 async fn the_loopback_keyword_trusts_a_local_proxy(adapter: Adapter) {
-    let policy = AccessPolicy::new().trust_proxies("loopback").unwrap();
-    let server = adapter.serve(
-        Endpoints::builder(troubled())
-            .access(policy)
-            .build()
-            .unwrap(),
-    );
+    let policy = on_loopback().trust_proxies("loopback").unwrap();
+    let server = adapter.serve(builder(troubled()).access(policy).build().unwrap());
     assert_eq!(
         get_with(&server, "/readyz?verbose", &[REMOTE]).await.body,
         WITHHELD
     );
     assert_eq!(get(&server, "/readyz?verbose").await.body, DETAILED);
-    let policy = AccessPolicy::new().allow("LOOPBACK, 10.0.0.0/8").unwrap();
-    let server = adapter.serve(
-        Endpoints::builder(troubled())
-            .access(policy)
-            .build()
-            .unwrap(),
-    );
+    let policy = on_loopback().allow("LOOPBACK, 10.0.0.0/8").unwrap();
+    let server = adapter.serve(builder(troubled()).access(policy).build().unwrap());
     assert_eq!(get(&server, "/livez").await.status, 200);
 }
 
@@ -1205,7 +1233,7 @@ async fn credentials_of_every_known_shape_are_redacted(adapter: Adapter) {
             "cannot log in with password=QxQ"
         );
     });
-    let server = adapter.serve(Endpoints::new(builder.build().unwrap()));
+    let server = adapter.serve(shown(builder.build().unwrap()));
     for path in [
         "/readyz",
         "/readyz?verbose",
@@ -1252,7 +1280,7 @@ async fn a_probe_output_cannot_forge_a_report_line(adapter: Adapter) {
         })
         .build()
         .unwrap();
-    let server = adapter.serve(Endpoints::new(health));
+    let server = adapter.serve(shown(health));
     let answer = get(&server, "/readyz?verbose").await;
     assert_eq!(answer.status, 503);
     assert_eq!(
@@ -1367,7 +1395,7 @@ impl Events {
 }
 
 async fn the_dashboard_is_off_by_default(adapter: Adapter) {
-    let server = adapter.serve(Endpoints::new(healthy()));
+    let server = adapter.serve(shown(healthy()));
     for path in ["/healthz/ui", "/healthz/events"] {
         assert_eq!(get(&server, path).await.status, 404, "{path}");
     }
@@ -1376,7 +1404,7 @@ async fn the_dashboard_is_off_by_default(adapter: Adapter) {
 
 async fn the_dashboard_page_is_served_with_a_strict_policy(adapter: Adapter) {
     let server = adapter.serve(
-        Endpoints::builder(healthy())
+        builder(healthy())
             .prefix("/ops")
             .dashboard(true)
             .build()
@@ -1406,12 +1434,12 @@ async fn the_dashboard_page_is_served_with_a_strict_policy(adapter: Adapter) {
 }
 
 async fn the_dashboard_follows_the_access_policy(adapter: Adapter) {
-    let policy = AccessPolicy::new()
+    let policy = on_loopback()
         .require_token("s3cr3t-t0ken-0123456789")
         .unwrap();
     let health = troubled();
     let server = adapter.serve(
-        Endpoints::builder(health.clone())
+        builder(health.clone())
             .access(policy)
             .dashboard(true)
             .build()
@@ -1443,12 +1471,7 @@ async fn the_dashboard_follows_the_access_policy(adapter: Adapter) {
 
 async fn the_event_stream_starts_with_a_snapshot_and_follows_changes(adapter: Adapter) {
     let health = troubled();
-    let server = adapter.serve(
-        Endpoints::builder(health.clone())
-            .dashboard(true)
-            .build()
-            .unwrap(),
-    );
+    let server = adapter.serve(builder(health.clone()).dashboard(true).build().unwrap());
     let mut events = Events::open(&server, "/healthz/events", &[]).await;
     let (name, snapshot) = events.next().await.expect("a snapshot");
     assert_eq!(name, "snapshot", "{snapshot}");
@@ -1529,7 +1552,7 @@ async fn the_event_stream_starts_with_a_snapshot_and_follows_changes(adapter: Ad
 async fn event_streams_show_no_outputs_to_callers_without_details(adapter: Adapter) {
     let health = troubled();
     let server = adapter.serve(
-        Endpoints::builder(health.clone())
+        builder(health.clone())
             .access(behind_local_proxy())
             .dashboard(true)
             .build()
@@ -1576,12 +1599,7 @@ async fn event_streams_show_no_outputs_to_callers_without_details(adapter: Adapt
 
 async fn event_streams_end_when_the_server_stops(adapter: Adapter) {
     let health = healthy();
-    let server = adapter.serve(
-        Endpoints::builder(health.clone())
-            .dashboard(true)
-            .build()
-            .unwrap(),
-    );
+    let server = adapter.serve(builder(health.clone()).dashboard(true).build().unwrap());
     let mut events = Events::open(&server, "/healthz/events", &[]).await;
     assert_eq!(events.next().await.expect("a snapshot").0, "snapshot");
     // The stream ends (read to its end here), and a new one ends at once after its snapshot.

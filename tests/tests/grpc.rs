@@ -161,7 +161,7 @@ async fn shutdown_drains_then_ends_the_watches_and_the_server_stops() {
 /// and every other gRPC call handed to tonic untouched.
 #[tokio::test]
 async fn health_layer_serves_http_beside_grpc_on_one_port() {
-    use healthz_core::web::{Endpoints, HealthLayer};
+    use healthz_core::web::{AccessPolicy, Endpoints, HealthLayer};
     use tonic::transport::server::TcpConnectInfo;
 
     let health = Health::builder()
@@ -172,7 +172,11 @@ async fn health_layer_serves_http_beside_grpc_on_one_port() {
         .liveness("loop", ProbeOptions::new(), || async {})
         .build()
         .unwrap();
-    let layer = HealthLayer::new(Endpoints::new(health.clone()))
+    let endpoints = Endpoints::builder(health.clone())
+        .access(AccessPolicy::new().details_on_loopback(true))
+        .build()
+        .unwrap();
+    let layer = HealthLayer::new(endpoints)
         .peer(|extensions| extensions.get::<TcpConnectInfo>()?.remote_addr());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -220,6 +224,106 @@ async fn health_layer_serves_http_beside_grpc_on_one_port() {
         .expect("the server stops")
         .unwrap()
         .unwrap();
+}
+
+/// gRPC's health protocol has a status and nothing else, so no policy can leak an output through
+/// it: not the default, not `details_on_loopback`, not a token. Behind a trusted proxy, the
+/// client the proxy names in `x-forwarded-for` metadata is the one the allowlist judges. A
+/// refusal's message names nothing of the probes either.
+#[tokio::test]
+async fn grpc_answers_carry_statuses_only_under_every_policy() {
+    use healthz_tests::grpc::check_request;
+    use healthz_tonic::AccessPolicy;
+    use tonic::Code;
+    use tonic_health::pb::HealthCheckRequest;
+
+    const TOKEN: &str = "c2VjcmV0LXRva2VuLTAxMjM0NTY3";
+    let health = Health::builder()
+        .without_registered()
+        .readiness("database", ProbeOptions::new(), || async {
+            Err::<(), _>("password=hunter2 refused at db:5432")
+        })
+        .build()
+        .unwrap();
+    let with_metadata = |service: &str, name: &'static str, value: &str| {
+        let mut request = tonic::Request::new(HealthCheckRequest {
+            service: service.into(),
+        });
+        request.metadata_mut().insert(name, value.parse().unwrap());
+        request
+    };
+    let policies = [
+        AccessPolicy::new(),
+        AccessPolicy::new().details_on_loopback(true),
+        AccessPolicy::new()
+            .details_on_loopback(true)
+            .token(TOKEN)
+            .unwrap(),
+    ];
+    for policy in policies {
+        let service = HealthService::new(health.clone()).access(policy.clone());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (addr, server) = serve(service, async {
+            drop(stopped.await);
+        })
+        .await;
+        let mut grpc = client(addr).await;
+        let request = with_metadata(
+            "readyz/database",
+            "authorization",
+            &format!("Bearer {TOKEN}"),
+        );
+        let answer = grpc.check(request).await.unwrap();
+        let text = format!("{:?} {:?}", answer.metadata(), answer.get_ref());
+        assert_eq!(Ok(answer.get_ref().status()), NOT_SERVING, "{policy:?}");
+        assert!(!text.contains("hunter2"), "{policy:?}: {text}");
+        let unknown = grpc
+            .check(HealthCheckRequest {
+                service: "readyz/nope".into(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(unknown.code(), Code::NotFound);
+        assert!(!unknown.message().contains("hunter2"), "{unknown:?}");
+        let mut stream = watch(&mut grpc, "").await;
+        let first = next(&mut stream, Duration::from_secs(5)).await;
+        assert_eq!(first.ok_or(Code::Unknown), NOT_SERVING, "{policy:?}");
+        drop(stream);
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+    }
+
+    let behind_proxy = AccessPolicy::new()
+        .details_on_loopback(true)
+        .trust_proxies("loopback")
+        .unwrap()
+        .allow("203.0.113.0/24")
+        .unwrap();
+    let service = HealthService::new(health).access(behind_proxy);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (addr, server) = serve(service, async {
+        drop(stopped.await);
+    })
+    .await;
+    let mut grpc = client(addr).await;
+    for (forwarded, expected) in [
+        ("203.0.113.9", NOT_SERVING),
+        ("192.0.2.1", Err(Code::PermissionDenied)),
+    ] {
+        let request = with_metadata("readyz", "x-forwarded-for", forwarded);
+        assert_eq!(
+            check_request(&mut grpc, request).await,
+            expected,
+            "the trusted proxy's client {forwarded}"
+        );
+    }
+    assert_eq!(
+        check(&mut grpc, "readyz").await,
+        Err(Code::PermissionDenied),
+        "the proxy itself is not allowed"
+    );
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
 }
 
 /// Watching runs nothing. An event stream and a `Watch` stay open for 10 s beside an uncached

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use healthz_core::web::Endpoints;
+use healthz_core::web::{AccessPolicy, Endpoints};
 use healthz_core::{Shutdown, serve};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -45,7 +45,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         main_listener,
         stopped(stop.clone()),
     ));
-    serve(admin_listener, Endpoints::new(health))
+    // Outputs for this host's own `curl` only. Behind a same-host relay (`kubectl port-forward`,
+    // a TCP sidecar) every caller is loopback: drop this there.
+    let endpoints = Endpoints::builder(health)
+        .access(AccessPolicy::new().details_on_loopback(true))
+        .build()?;
+    serve(admin_listener, endpoints)
         .with_graceful_shutdown(stopped(stop))
         .await?;
     main_server.await?;

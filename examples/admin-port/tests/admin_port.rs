@@ -6,7 +6,7 @@ use std::future::IntoFuture as _;
 use std::time::Duration;
 
 use healthz_core::serve;
-use healthz_core::web::Endpoints;
+use healthz_core::web::{AccessPolicy, Endpoints};
 use tokio::net::TcpListener;
 
 async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
@@ -21,7 +21,11 @@ async fn readiness_on_the_admin_port_fails_when_the_main_port_does() {
     let admin = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let admin_addr = admin.local_addr().unwrap();
     let health = example_admin_port::health(main_addr).unwrap();
-    tokio::spawn(serve(admin, Endpoints::new(health)).into_future());
+    let endpoints = Endpoints::builder(health)
+        .access(AccessPolicy::new().details_on_loopback(true))
+        .build()
+        .unwrap();
+    tokio::spawn(serve(admin, endpoints).into_future());
 
     // The main port answers: ready.
     let (stop_main, main_stopped) = tokio::sync::oneshot::channel::<()>();

@@ -21,7 +21,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use example_probes::{DB_GROUP, DB_TAG, PATHS, Probes, bind, maintenance, seconds};
 use healthz_axum::metrics::Metrics;
-use healthz_axum::{Endpoints, Health, Kind, Shutdown};
+use healthz_axum::{AccessPolicy, Endpoints, Health, Kind, Shutdown};
 use prometheus_client::registry::Registry;
 
 async fn set_maintenance(
@@ -86,6 +86,9 @@ async fn main() -> std::io::Result<()> {
         .route("/metrics", get(metrics))
         .merge(
             Endpoints::builder(health.clone())
+                // Outputs for this host's own `curl` only. Behind a same-host relay (`kubectl
+                // port-forward`, a TCP sidecar) every caller is loopback: drop this there.
+                .access(AccessPolicy::new().details_on_loopback(true))
                 .dashboard(true)
                 .group(DB_GROUP, Kind::Readiness, [DB_TAG])
                 .build()

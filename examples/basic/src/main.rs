@@ -25,7 +25,7 @@ use std::time::Duration;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use example_probes::{DB_GROUP, DB_TAG, PATHS, Probes, bind, maintenance, seconds};
 use healthz_actix::metrics::Metrics;
-use healthz_actix::{Endpoints, Health, Kind, Shutdown, healthcheck};
+use healthz_actix::{AccessPolicy, Endpoints, Health, Kind, Shutdown, healthcheck};
 use prometheus_client::registry::Registry;
 
 async fn set_maintenance(health: web::Data<Health>, on: web::Path<String>) -> HttpResponse {
@@ -97,6 +97,9 @@ async fn serve() -> std::io::Result<()> {
         .map_err(std::io::Error::other)?;
 
     let endpoints = Endpoints::builder(health.clone())
+        // Outputs for this host's own `curl` only. Behind a same-host relay (`kubectl
+        // port-forward`, a TCP sidecar) every caller is loopback: drop this there, or set a token.
+        .access(AccessPolicy::new().details_on_loopback(true))
         .dashboard(true)
         .group(DB_GROUP, Kind::Readiness, [DB_TAG])
         .build()

@@ -76,9 +76,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The access policy from `HEALTHZ_ALLOW` and `HEALTHZ_TOKEN` (none: everyone may call).
+/// The access policy from `HEALTHZ_ALLOW` and `HEALTHZ_TOKEN` (none: everyone may call), with
+/// outputs for this host's own calls. Behind a same-host relay (`kubectl port-forward`, a TCP
+/// sidecar) every caller is loopback: drop `details_on_loopback` there.
 fn access_policy() -> Result<AccessPolicy, healthz_tonic::AccessError> {
-    let mut policy = AccessPolicy::new();
+    let mut policy = AccessPolicy::new().details_on_loopback(true);
     if let Ok(networks) = std::env::var("HEALTHZ_ALLOW") {
         policy = policy.allow(&networks)?;
     }

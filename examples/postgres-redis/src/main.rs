@@ -14,7 +14,9 @@
 use std::time::Duration;
 
 use actix_web::{App, HttpServer};
-use healthz_actix::{Check, Endpoints, Health, ProbeOptions, checks, liveness, readiness, redact};
+use healthz_actix::{
+    AccessPolicy, Check, Endpoints, Health, ProbeOptions, checks, liveness, readiness, redact,
+};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
@@ -100,8 +102,13 @@ async fn main() -> std::io::Result<()> {
         .build()
         .map_err(std::io::Error::other)?;
 
-    let server =
-        HttpServer::new(move || App::new().service(Endpoints::new(health.clone()))).bind(&bind)?;
+    // Outputs for this host's own `curl` only. Behind a same-host relay (`kubectl port-forward`,
+    // a TCP sidecar) every caller is loopback: drop this there.
+    let endpoints = Endpoints::builder(health)
+        .access(AccessPolicy::new().details_on_loopback(true))
+        .build()
+        .map_err(std::io::Error::other)?;
+    let server = HttpServer::new(move || App::new().service(endpoints.clone())).bind(&bind)?;
     for addr in server.addrs() {
         println!("example-postgres-redis listening on http://{addr}");
         println!(

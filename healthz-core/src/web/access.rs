@@ -31,12 +31,15 @@ use crate::escape::printable;
 ///    `401 Unauthorized` (`WWW-Authenticate: Bearer ..., error="invalid_token"`); one carrying
 ///    none sees statuses only, or with [`require_token`](Self::require_token) gets `401`
 ///    (`WWW-Authenticate: Bearer realm="healthz"`). Tokens are compared in constant time.
-/// 4. **Without a token** configured, details go to a loopback caller's own requests only: the
-///    connection's peer is loopback, and the request carries none of the headers proxies add
-///    (`Forwarded`, `X-Forwarded-For`, `X-Forwarded-Host`, `X-Forwarded-Proto`, `X-Real-IP`,
-///    `Via`). An address read from a forwarded header never counts as loopback, and neither does
-///    an unknown client: a proxy on the same host would otherwise pass every remote client off as
-///    local.
+/// 4. **Without the token**, a caller sees statuses only: by default no one sees details
+///    without a token, loopback callers included. A same-host relay (`kubectl port-forward`,
+///    socat, a TCP-mode sidecar) makes every remote caller look local, and nothing on the
+///    server can tell the two apart. Logs keep the full outputs. With
+///    [`details_on_loopback(true)`](Self::details_on_loopback), a loopback caller's own
+///    requests see details too: the connection's peer is loopback, and the request carries
+///    none of the headers proxies add (`Forwarded`, `X-Forwarded-For`, `X-Forwarded-Host`,
+///    `X-Forwarded-Proto`, `X-Real-IP`, `Via`). An address read from a forwarded header never
+///    counts as loopback, and neither does an unknown client.
 ///
 /// "Details" are the probes' outputs, observed values and the service metadata. Callers without
 /// them still get the status code and every probe's `status`, which is all a prober needs; their
@@ -45,11 +48,12 @@ use crate::escape::printable;
 /// | caller | no policy | `allow` | `allow` + `token` | `allow` + `require_token` |
 /// |---|---|---|---|---|
 /// | outside the allowlist | statuses | 403 | 403 | 403 |
-/// | inside, no token | statuses (details on loopback¹) | statuses (details on loopback¹) | statuses | 401 |
+/// | inside, no token | statuses (details on loopback¹) | statuses (details on loopback¹) | statuses (details on loopback¹) | 401 |
 /// | inside, wrong token | as without | as without | 401 | 401 |
 /// | inside, right token | as without | as without | details | details |
 ///
-/// ¹ A loopback caller's own request, as in 4: not one a proxy forwards.
+/// ¹ Only with [`details_on_loopback(true)`](Self::details_on_loopback), and only for a loopback
+/// caller's own request, as in 4: not one a proxy forwards.
 ///
 /// So the kubelet, probing from the node's network without a token, gets its status codes, while
 /// people and monitoring that hold the token see why a check fails:
@@ -71,6 +75,7 @@ pub struct AccessPolicy {
     require_token: bool,
     proxies: Vec<IpNet>,
     proxy_header: ProxyHeader,
+    details_on_loopback: bool,
 }
 
 impl fmt::Debug for AccessPolicy {
@@ -81,13 +86,24 @@ impl fmt::Debug for AccessPolicy {
             .field("require_token", &self.require_token)
             .field("proxies", &self.proxies)
             .field("proxy_header", &self.proxy_header)
+            .field("details_on_loopback", &self.details_on_loopback)
             .finish()
     }
 }
 
 impl AccessPolicy {
-    /// A policy that lets everyone in and shows details to loopback callers only: the default of
+    /// A policy that lets everyone in and shows details to no one: the default of
     /// [`Endpoints`](super::Endpoints).
+    ///
+    /// ```
+    /// use healthz_core::Detail;
+    /// use healthz_core::web::AccessPolicy;
+    /// use healthz_core::web::adapter::check_access;
+    ///
+    /// let local = Some("127.0.0.1".parse().unwrap());
+    /// let headers = http::HeaderMap::new();
+    /// assert_eq!(check_access(&AccessPolicy::new(), local, &headers), Ok(Detail::Minimal));
+    /// ```
     pub fn new() -> Self {
         AccessPolicy::default()
     }
@@ -166,15 +182,19 @@ impl AccessPolicy {
     /// that its clients are judged by their own addresses (and the allowlist applies to them).
     /// `"127.0.0.1"` alone is not enough: nginx's `proxy_pass http://localhost` connects over
     /// `::1` as often as over `127.0.0.1`. A request that carries a forwarded header never gets
-    /// details for coming from loopback, trusted or not, but only a trusted proxy's clients
-    /// are judged by the allowlist as themselves.
+    /// details for coming from loopback ([`details_on_loopback`](Self::details_on_loopback)),
+    /// trusted or not, but only a trusted proxy's clients are judged by the allowlist as
+    /// themselves.
     ///
     /// ```
     /// use healthz_core::Detail;
     /// use healthz_core::web::AccessPolicy;
     /// use healthz_core::web::adapter::check_access;
     ///
-    /// let policy = AccessPolicy::new().trust_proxies("loopback").unwrap();
+    /// let policy = AccessPolicy::new()
+    ///     .details_on_loopback(true)
+    ///     .trust_proxies("loopback")
+    ///     .unwrap();
     /// let mut headers = http::HeaderMap::new();
     /// let local = Some("::1".parse().unwrap());
     /// assert_eq!(check_access(&policy, local, &headers), Ok(Detail::Full));
@@ -189,6 +209,34 @@ impl AccessPolicy {
         self.proxies
             .extend(parse_networks("trust_proxies", networks)?);
         Ok(self)
+    }
+
+    /// Shows details to a loopback caller's own requests without a token (default `false`).
+    ///
+    /// Turn it on where only people on the host can reach the port. A same-host relay
+    /// (`kubectl port-forward`, socat, a sidecar that forwards TCP) connects from loopback on
+    /// behalf of remote callers, and they would see every output. A request that carries a
+    /// header proxies add never counts as loopback's own, trusted proxy or not.
+    ///
+    /// ```
+    /// use healthz_core::Detail;
+    /// use healthz_core::web::AccessPolicy;
+    /// use healthz_core::web::adapter::check_access;
+    ///
+    /// // Only people on this host reach the admin port: the sidecar relays the public one.
+    /// let policy = AccessPolicy::new().details_on_loopback(true);
+    /// let mut headers = http::HeaderMap::new();
+    /// let local = Some("::1".parse().unwrap());
+    /// assert_eq!(check_access(&policy, local, &headers), Ok(Detail::Full));
+    /// let remote = Some("10.1.2.3".parse().unwrap());
+    /// assert_eq!(check_access(&policy, remote, &headers), Ok(Detail::Minimal));
+    /// headers.insert("x-forwarded-for", "10.1.2.3".parse().unwrap());
+    /// assert_eq!(check_access(&policy, local, &headers), Ok(Detail::Minimal));
+    /// ```
+    #[must_use]
+    pub fn details_on_loopback(mut self, on: bool) -> Self {
+        self.details_on_loopback = on;
+        self
     }
 
     /// Which header trusted proxies write the client into (default `X-Forwarded-For`).
@@ -218,18 +266,19 @@ impl AccessPolicy {
         {
             return Err(Denial::Forbidden);
         }
+        let without_token = if self.details_on_loopback && client.is_local() {
+            Detail::Full
+        } else {
+            Detail::Minimal
+        };
         let Some(token) = &self.token else {
-            return Ok(if client.is_local() {
-                Detail::Full
-            } else {
-                Detail::Minimal
-            });
+            return Ok(without_token);
         };
         match bearer(headers)? {
             Some(presented) if token.matches(presented) => Ok(Detail::Full),
             Some(_) => Err(Denial::InvalidToken),
             None if self.require_token => Err(Denial::MissingToken),
-            None => Ok(Detail::Minimal),
+            None => Ok(without_token),
         }
     }
 
@@ -274,10 +323,10 @@ impl Client {
         }
     }
 
-    /// Whether the request is a loopback caller's own, which sees details without a token: the
-    /// socket peer is loopback and the request was not forwarded. An address from a header never
-    /// is, whatever it says: a proxy on this host would otherwise pass every remote client's
-    /// request on as local.
+    /// Whether the request is a loopback caller's own, which sees details without a token when the
+    /// policy opts in (`details_on_loopback`): the socket peer is loopback and the request was not
+    /// forwarded. An address from a header never is, whatever it says: a proxy on this host would
+    /// otherwise pass every remote client's request on as local.
     fn is_local(self) -> bool {
         matches!(self, Client::Peer { ip, forwarded: false } if ip.is_loopback())
     }
@@ -508,8 +557,21 @@ mod tests {
     }
 
     #[test]
-    fn no_policy_shows_details_to_loopback_only() {
+    fn no_policy_shows_details_to_no_one() {
         let policy = AccessPolicy::new();
+        let none = HeaderMap::new();
+        for peer in [Some("127.0.0.1"), Some("::1"), Some("10.0.0.1"), None] {
+            assert_eq!(
+                policy.check(peer.map(ip), &none),
+                Ok(Detail::Minimal),
+                "{peer:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn details_on_loopback_shows_them_to_loopbacks_own_requests_only() {
+        let policy = AccessPolicy::new().details_on_loopback(true);
         let none = HeaderMap::new();
         for (peer, detail) in [
             (Some("127.0.0.1"), Detail::Full),
@@ -538,8 +600,35 @@ mod tests {
     }
 
     #[test]
+    fn details_on_loopback_beside_a_token_and_behind_require_token() {
+        let bearer = format!("Bearer {TOKEN}");
+        let right = with(&[("authorization", bearer.as_bytes())]);
+        let none = HeaderMap::new();
+        let local = Some(ip("::1"));
+        let token = AccessPolicy::new().token(TOKEN).unwrap();
+        assert_eq!(token.check(local, &none), Ok(Detail::Minimal));
+        assert_eq!(token.check(local, &right), Ok(Detail::Full));
+        let both = token.details_on_loopback(true);
+        assert_eq!(both.check(local, &none), Ok(Detail::Full));
+        assert_eq!(both.check(Some(ip("10.0.0.1")), &none), Ok(Detail::Minimal));
+        let required = AccessPolicy::new()
+            .details_on_loopback(true)
+            .require_token(TOKEN)
+            .unwrap();
+        assert_eq!(
+            required.check(local, &none),
+            Err(Denial::MissingToken),
+            "require_token answers nothing without it, loopback or not"
+        );
+        assert_eq!(required.check(local, &right), Ok(Detail::Full));
+    }
+
+    #[test]
     fn the_allowlist_forbids_other_clients() {
-        let policy = AccessPolicy::new().allow("10.0.0.0/8, ::1").unwrap();
+        let policy = AccessPolicy::new()
+            .details_on_loopback(true)
+            .allow("10.0.0.0/8, ::1")
+            .unwrap();
         let none = HeaderMap::new();
         assert_eq!(
             policy.check(Some(ip("10.9.8.7")), &none),
@@ -666,7 +755,10 @@ mod tests {
             policy.check(Some(ip("10.0.0.1")), &garbage),
             Err(Denial::Forbidden)
         );
-        let local = AccessPolicy::new().trust_proxies("loopback").unwrap();
+        let local = AccessPolicy::new()
+            .details_on_loopback(true)
+            .trust_proxies("loopback")
+            .unwrap();
         for (header, value) in [
             ("x-forwarded-for", &b"192.0.2.1"[..]),
             ("x-forwarded-for", b"127.0.0.1"),

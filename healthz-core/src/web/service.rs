@@ -54,6 +54,7 @@ mod tests {
     use http_body_util::BodyExt as _;
 
     use super::*;
+    use crate::web::AccessPolicy;
     use crate::{Health, ProbeOptions};
 
     async fn call(endpoints: &mut Endpoints, uri: &str, peer: Option<[u8; 4]>) -> (u16, String) {
@@ -78,7 +79,10 @@ mod tests {
             })
             .build()
             .unwrap();
-        let mut endpoints = Endpoints::new(health);
+        let mut endpoints = Endpoints::builder(health)
+            .access(AccessPolicy::new().details_on_loopback(true))
+            .build()
+            .unwrap();
         assert_eq!(
             call(&mut endpoints, "/readyz?verbose", Some([127, 0, 0, 1])).await,
             (
